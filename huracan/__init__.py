@@ -1,0 +1,3 @@
+"""Huracan Observability: observability for a learning trading Engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""The `huracan` command line.
+
+Each command group lives in its own module (``huracan/cli/<group>_cmd.py``) exposing a
+``typer.Typer`` named ``app`` or a ``register(app)`` function; add it to ``GROUPS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Annotated
+
+import typer
+
+from huracan import __version__
+from huracan.cli.common import ConfigOpt, DataDirOpt, GlobalOptions
+
+app = typer.Typer(
+    name="huracan",
+    help="Huracan Observability: see what the learning Engine is doing, with every number verified.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+# (module, group name or None for top-level commands registered via register(app))
+GROUPS: list[tuple[str, str | None]] = [
+    ("huracan.cli.config_cmd", "config"),
+    ("huracan.cli.events_cmd", "events"),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"huracan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Huracan Observability."""
+    ctx.obj = GlobalOptions(config=config, data_dir=data_dir)
+
+
+for _module, _name in GROUPS:
+    _mod = importlib.import_module(_module)
+    if _name is None:
+        _mod.register(app)
+    else:
+        app.add_typer(_mod.app, name=_name)
+
+
+def main() -> None:
+    app()

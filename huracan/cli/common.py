@@ -1,0 +1,91 @@
+"""What every command shares: global options, loading settings, printing results.
+
+Heavy libraries (duckdb, pyarrow, litellm) are imported inside commands, never here,
+so that `huracan --help` and read commands start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from huracan.config import ConfigError, Settings, load_config
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", envvar="HURACAN_CONFIG", help="huracan.yaml to use instead of the packaged default."
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", envvar="HURACAN_DATA_DIR", help="Where Huracan keeps its data."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", "-d", help="Day as YYYY-MM-DD (UTC); default: the last day that has data."),
+]
+
+
+@dataclass
+class GlobalOptions:
+    config: Path | None = None
+    data_dir: Path | None = None
+
+
+def settings(ctx: typer.Context | None, config: Path | None = None, data_dir: Path | None = None) -> Settings:
+    """The effective settings: per-command options win over the root ones."""
+    root = ctx.find_root().obj if ctx is not None else None
+    g = root if isinstance(root, GlobalOptions) else GlobalOptions()
+    try:
+        return load_config(config or g.config, data_dir=data_dir or g.data_dir)
+    except ConfigError as exc:
+        fail(str(exc), hint="run `huracan config check` to see every problem", code=2)
+
+
+def fail(message: str, hint: str | None = None, code: int = 1) -> NoReturn:
+    """Print an actionable error to stderr and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    if hint:
+        err_console.print(f"[dim]hint:[/] {hint}", highlight=False)
+    raise typer.Exit(code)
+
+
+def parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--date {value!r} is not a day; expected YYYY-MM-DD, e.g. 2025-11-06", code=2)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "model_dump"):
+        return o.model_dump(mode="json")
+    if isinstance(o, set | frozenset | tuple):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dumps(data: Any, indent: int | None = 2) -> str:
+    return json.dumps(data, default=_default, indent=indent, allow_nan=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(dumps(data) + "\n")

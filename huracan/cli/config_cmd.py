@@ -1,0 +1,37 @@
+"""`huracan config check|show`."""
+
+from __future__ import annotations
+
+import typer
+import yaml
+
+from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, print_json
+from huracan.config import ConfigError, load_config, redacted_dump
+
+app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Validate the configuration: exit 0 when valid, else list every problem and exit 1."""
+    root = ctx.find_root().obj
+    try:
+        cfg = load_config(config or getattr(root, "config", None), data_dir=data_dir or getattr(root, "data_dir", None))
+    except ConfigError as exc:
+        err_console.print(f"[bold red]invalid configuration[/] in {exc.source}:", highlight=False)
+        for p in exc.problems:
+            err_console.print(f"  {p}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    console.print(f"[green]configuration is valid[/] (data_dir: {cfg.data_dir})", highlight=False)
+
+
+@app.command("show")
+def show(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None, json: JsonOpt = False) -> None:
+    """Print the effective configuration with every secret redacted."""
+    from huracan.cli.common import settings
+
+    data = redacted_dump(settings(ctx, config, data_dir))
+    if json:
+        print_json(data)
+    else:
+        typer.echo(yaml.safe_dump(data, sort_keys=False).rstrip())

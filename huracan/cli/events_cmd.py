@@ -1,0 +1,76 @@
+"""`huracan events schema|sample|validate`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from huracan.cli.common import console, err_console, fail
+
+app = typer.Typer(help="Event formats: JSON Schema, samples, validation.", no_args_is_help=True)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the event union (discriminated on `type`)."""
+    from huracan.events import EVENT_ADAPTER
+
+    sys.stdout.write(json.dumps(EVENT_ADAPTER.json_schema(), indent=2) + "\n")
+
+
+@app.command("sample")
+def sample(
+    type_: Annotated[str | None, typer.Option("--type", "-t", help="Event type; all types when omitted.")] = None,
+    n: Annotated[int, typer.Option("-n", min=1, help="Events per type.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Print N valid, realistic example events as NDJSON."""
+    from huracan.samples import sample_events
+
+    try:
+        for e in sample_events(type_, n=n, seed=seed):
+            sys.stdout.write(e.model_dump_json() + "\n")
+    except ValueError as exc:
+        fail(str(exc), code=2)
+
+
+@app.command("validate")
+def validate(
+    file: Annotated[str, typer.Argument(help="NDJSON file, one event per line; '-' for stdin.")],
+) -> None:
+    """Validate every line; report `line N: <field path>: <message>` for each bad one."""
+    from pydantic import ValidationError
+
+    from huracan.events import format_validation_error, parse_event
+
+    if file == "-":
+        stream = sys.stdin
+    else:
+        path = Path(file)
+        if not path.is_file():
+            fail(f"no such file: {file}", code=2)
+        stream = path.open(encoding="utf-8")
+    good = bad = 0
+    with stream:
+        for lineno, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                parse_event(line)
+                good += 1
+            except ValidationError as exc:
+                bad += 1
+                for msg in format_validation_error(exc):
+                    typer.echo(f"line {lineno}: {msg}")
+            except ValueError as exc:  # JSON syntax, non-object lines, failed upgrades
+                bad += 1
+                typer.echo(f"line {lineno}: (line): {exc}")
+    summary = f"{good} valid, {bad} invalid"
+    if bad:
+        err_console.print(summary, highlight=False)
+        raise typer.Exit(1)
+    console.print(summary, highlight=False)
