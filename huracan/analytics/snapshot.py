@@ -1,0 +1,143 @@
+"""The MetricsSnapshot: every number of a day, with its provenance.
+
+This is the exact input the council gets and the only source of numbers for the
+digest. Nothing downstream does arithmetic: comparisons, intervals and significance
+are precomputed here.
+
+Metric ids are dotted where a metric has parts, e.g. ``shadow_win_rate.scalp`` or
+``gate_pass_rate.cost_gate``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Comparison",
+    "Interval",
+    "MetricValue",
+    "MetricsSnapshot",
+    "Provenance",
+    "Readiness",
+    "SnapshotCheck",
+    "Targets",
+]
+
+Status = Literal["ok", "warning", "critical", "no_data"]
+
+#: Units a metric may have; the renderer and number verifier know each of them.
+Unit = Literal[
+    "count",  # plain integer count
+    "fraction",  # 0..1, rendered as a percent
+    "bps",  # basis points
+    "usd",
+    "ratio",  # unitless ratio (profit factor, Sharpe)
+    "score",  # unitless score in a bounded range (AUC, ECE, Brier)
+    "seconds",
+    "ms",
+    "events_per_s",
+    "bool",  # 0 / 1
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Targets(_Frozen):
+    min: float | None = None
+    ideal: float | None = None
+    max: float | None = None
+
+
+class Interval(_Frozen):
+    low: float
+    high: float
+    level: float = 0.95
+    method: Literal["wilson", "bootstrap", "normal"]
+
+
+class Comparison(_Frozen):
+    """Change of a value against a baseline, with whether it is significant."""
+
+    baseline: float | None
+    delta: float | None
+    pct_change: float | None = None
+    #: None when significance cannot be judged (no interval / no baseline).
+    significant: bool | None = None
+    direction: Literal["up", "down", "flat"] | None = None
+
+
+class Provenance(_Frozen):
+    query: str
+    row_count: int = Field(ge=0)
+    tables: list[str] = Field(default_factory=list)
+
+
+class MetricValue(_Frozen):
+    id: str
+    name: str
+    description: str = ""
+    category: str
+    unit: Unit
+    #: Decimals the renderer shows (in the metric's display unit: percent for fractions).
+    precision: int = Field(2, ge=0, le=8)
+    value: float | None
+    formula: str
+    provenance: Provenance
+    targets: Targets | None = None
+    higher_is_better: bool | None = None
+    status: Status
+    status_reason: str = ""
+    n: int | None = Field(None, ge=0)
+    interval: Interval | None = None
+    vs_prev_day: Comparison | None = None
+    vs_7d_mean: Comparison | None = None
+    plugin: str = "builtin"
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            raise ValueError("metric values must be finite (use None for 'no data')")
+        return v
+
+
+class Readiness(_Frozen):
+    """Whether a model is ready for Hamilton, and why not."""
+
+    model_id: str | None
+    ready: bool
+    reasons: list[str] = Field(default_factory=list)
+    checks: dict[str, bool] = Field(default_factory=dict)
+
+
+class SnapshotCheck(_Frozen):
+    passed: bool
+    problems: list[str] = Field(default_factory=list)
+
+
+class MetricsSnapshot(BaseModel):
+    """All metrics of one UTC day. ``huracan metrics --json`` prints exactly this."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    generated_at: datetime
+    metrics: dict[str, MetricValue]
+    readiness: Readiness | None = None
+    alerts: list[dict[str, Any]] = Field(default_factory=list)
+    insights: list[dict[str, Any]] = Field(default_factory=list)
+    self_check: SnapshotCheck = SnapshotCheck(passed=True)
+    disabled_plugins: dict[str, str] = Field(default_factory=dict)
+
+    def get(self, metric_id: str) -> MetricValue | None:
+        return self.metrics.get(metric_id)
+
+    def value(self, metric_id: str) -> float | None:
+        m = self.metrics.get(metric_id)
+        return None if m is None else m.value
