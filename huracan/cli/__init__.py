@@ -26,6 +26,7 @@ app = typer.Typer(
 GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.config_cmd", "config"),
     ("huracan.cli.events_cmd", "events"),
+    ("huracan.cli.daemon_cmd", None),
 ]
 
 

@@ -1,0 +1,166 @@
+"""The daemon's HTTP API (FastAPI).
+
+- ``POST /v1/events``: a JSON array or NDJSON; valid lines are kept, each rejected line
+  is reported with its number and field errors.
+- ``POST /v1/sql``: one read-only SELECT over the store's views, answered as an Arrow
+  IPC stream (or JSON with ``?format=json``) — how the CLI and dashboard read while the
+  daemon holds the database.
+- ``GET /v1/status``, ``GET /v1/jobs``, ``POST /v1/jobs/{job}/run``, ``GET /v1/feed``
+  (server-sent events), ``GET /healthz``, ``GET /metrics`` (Prometheus).
+
+A bearer token is required on every route but ``/healthz`` whenever one is configured
+(and the daemon refuses a non-loopback bind without one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from huracan.daemon.ingest_http import parse_batch
+
+if TYPE_CHECKING:
+    from huracan.daemon.service import Daemon
+
+__all__ = ["build_app"]
+
+
+class SqlRequest(BaseModel):
+    sql: str = Field(min_length=1, max_length=100_000)
+    params: list[Any] = Field(default_factory=list)
+
+
+class IngestResponse(BaseModel):
+    accepted: int
+    rejected: int
+    dropped: int = 0
+    errors: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RunJobRequest(BaseModel):
+    day: date | None = None
+
+
+def build_app(daemon: Daemon) -> FastAPI:
+    """The API bound to a running :class:`~huracan.daemon.service.Daemon`."""
+    settings = daemon.settings
+    token = settings.api.token.get_secret_value() if settings.api.token else None
+    max_bytes = int(settings.api.max_request_mb * 1024 * 1024)
+
+    app = FastAPI(
+        title="Huracan Observability daemon",
+        version=daemon.version,
+        description="Ingest Engine/Hamilton events, read the store, watch jobs.",
+    )
+
+    async def auth(request: Request) -> None:
+        if token is None:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise HTTPException(
+                status_code=401,
+                detail="missing or wrong bearer token: send 'Authorization: Bearer <api.token>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    async def body_capped(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise HTTPException(413, f"request body of {declared} bytes exceeds api.max_request_mb ({max_bytes} bytes)")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise HTTPException(413, f"request body exceeds api.max_request_mb ({max_bytes} bytes)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, Any]:
+        return daemon.health()
+
+    @app.post("/v1/events", response_model=IngestResponse, dependencies=[Depends(auth)])
+    async def ingest(request: Request) -> JSONResponse:
+        if daemon.stopping:
+            raise HTTPException(503, "the daemon is shutting down; retry shortly", headers={"Retry-After": "5"})
+        body = await body_capped(request)
+        ctype = request.headers.get("content-type", "")
+        try:
+            events, errors = await asyncio.to_thread(parse_batch, body, ctype)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        accepted = daemon.logger.log_many(events) if events else 0
+        daemon.feed.publish_many(events)
+        daemon.ingest_stats.add(accepted=accepted, rejected=len(errors))
+        result = IngestResponse(
+            accepted=accepted, rejected=len(errors), dropped=len(events) - accepted, errors=errors[:1000]
+        )
+        status = 200 if not errors else 207 if events else 422
+        return JSONResponse(result.model_dump(), status_code=status)
+
+    @app.post("/v1/sql", dependencies=[Depends(auth)])
+    async def sql(req: SqlRequest, format: str = Query("arrow", pattern="^(arrow|json)$")) -> Response:
+        try:
+            table = await asyncio.to_thread(daemon.read_query, req.sql, req.params)
+        except PermissionError as exc:
+            raise HTTPException(403, str(exc)) from None
+        except Exception as exc:  # a bad query is the caller's error, not ours
+            raise HTTPException(400, f"query failed: {exc}") from None
+        if format == "json":
+            return JSONResponse(
+                {"columns": table.column_names, "rows": [list(r.values()) for r in table.to_pylist()]},
+                headers={"X-Row-Count": str(table.num_rows)},
+            )
+        from huracan.daemon.access import arrow_to_ipc
+
+        return Response(arrow_to_ipc(table), media_type="application/vnd.apache.arrow.stream")
+
+    @app.get("/v1/status", dependencies=[Depends(auth)])
+    async def status() -> dict[str, Any]:
+        return await asyncio.to_thread(daemon.status)
+
+    @app.get("/v1/jobs", dependencies=[Depends(auth)])
+    async def jobs(limit: int = Query(50, ge=1, le=1000), job: str | None = None) -> list[dict[str, Any]]:
+        runs = await asyncio.to_thread(daemon.ledger.recent, limit, job)
+        return [r.as_dict() for r in runs]
+
+    @app.post("/v1/jobs/{job}/run", dependencies=[Depends(auth)])
+    async def run_job(job: str, req: RunJobRequest) -> dict[str, Any]:
+        if job not in daemon.jobs:
+            raise HTTPException(404, f"unknown job {job!r}; jobs: {', '.join(sorted(daemon.jobs))}")
+        return await daemon.run_job(job, day=req.day, trigger="api")
+
+    @app.get("/v1/feed", dependencies=[Depends(auth)])
+    async def feed(request: Request) -> StreamingResponse:
+        async def stream() -> AsyncIterator[bytes]:
+            async with daemon.feed.subscribe() as queue:
+                yield b": huracan live feed\n\n"
+                while not daemon.stopping:
+                    if await request.is_disconnected():
+                        break
+                    try:
+                        item = await asyncio.wait_for(queue.get(), timeout=5.0)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    yield f"event: {item['type']}\ndata: {json.dumps(item, default=str)}\n\n".encode()
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    @app.get("/metrics", dependencies=[Depends(auth)])
+    async def metrics() -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        return Response(daemon.prometheus(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,141 @@
+"""The daemon's scheduled jobs. Each is a plain (blocking) function run in a worker
+thread, so DuckDB work never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from huracan.config import Settings
+from huracan.events import Alert, Severity
+
+__all__ = ["JOBS", "Job", "JobContext"]
+
+log = logging.getLogger("huracan.daemon.jobs")
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    store: Any
+    logger: Any
+    plugins: Any
+    #: alert name -> last time sent, for the notifier cooldown
+    alert_sent: dict[str, float] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    #: wall time of the last accepted ingest (None: nothing yet)
+    last_ingest_at: Callable[[], float | None] = lambda: None
+
+    def raise_alert(self, alert: Alert) -> bool:
+        """Log the alert and send it through the notifiers, at most once per cooldown."""
+        self.logger.log(alert)
+        now = time.time()
+        last = self.alert_sent.get(alert.name)
+        if last is not None and now - last < self.settings.ingest.alert_cooldown_s:
+            return False
+        self.alert_sent[alert.name] = now
+        from huracan.pipeline import send_alert
+
+        send_alert(self.settings, self.plugins, alert)
+        return True
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[JobContext, date | None], dict[str, Any] | None]
+    description: str
+    #: which day a run is for when none is given
+    default_day: Callable[[datetime], date | None] = lambda now: None
+
+
+def _nightly(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    from huracan.pipeline import run_nightly
+
+    assert day is not None
+    ctx.logger.flush()
+    return run_nightly(ctx.settings, ctx.store, ctx.plugins, day, deliver=True).summary()
+
+
+def _roll(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    ctx.logger.flush()
+    report = ctx.store.roll(datetime.now(UTC))
+    # The monitor tick runs every few seconds: keep a day of its runs, not forever.
+    ctx.store.cursor().execute(
+        "DELETE FROM job_runs WHERE job = 'monitor' AND started_at < ?", [datetime.now(UTC) - timedelta(days=1)]
+    )
+    return report if isinstance(report, dict) else getattr(report, "__dict__", {"report": str(report)})
+
+
+def _monitor(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    monitor = getattr(ctx.logger, "monitor", None)
+    if monitor is not None:
+        monitor.check()
+    stats = ctx.logger.stats()
+    return {k: stats.get(k) for k in ("fill", "health", "kill_switch")}
+
+
+def _alerts(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    from huracan.pipeline import evaluate_alerts
+
+    alerts = evaluate_alerts(ctx.settings, ctx.store, ctx.plugins, datetime.now(UTC))
+    sent = sum(ctx.raise_alert(a) for a in alerts)
+    return {"alerts": len(alerts), "sent": sent}
+
+
+def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    s = ctx.settings.scheduler
+    fired: list[str] = []
+    yesterday = (now - timedelta(days=1)).date()
+    if now.hour >= s.deadman_digest_hour:
+        row = (
+            ctx.store.cursor()
+            .execute("SELECT count(*) FROM job_runs WHERE job = 'nightly' AND day = ? AND status = 'ok'", [yesterday])
+            .fetchone()
+        )
+        if not row or row[0] == 0:
+            fired.append("digest_not_delivered")
+            ctx.raise_alert(
+                Alert(
+                    name="digest_not_delivered",
+                    severity=Severity.CRITICAL,
+                    component="daemon",
+                    message=f"the digest for {yesterday} was not delivered by {s.deadman_digest_hour:02d}:00 UTC",
+                )
+            )
+    last = ctx.last_ingest_at()
+    silence = s.deadman_ingest_silence_min * 60
+    ref = last if last is not None else ctx.started_at
+    if time.time() - ref > silence:
+        fired.append("ingest_silent")
+        ctx.raise_alert(
+            Alert(
+                name="ingest_silent",
+                severity=Severity.ERROR,
+                component="ingest",
+                message=f"no events ingested for over {s.deadman_ingest_silence_min:.0f} minutes",
+            )
+        )
+    return {"fired": fired}
+
+
+def _yesterday(now: datetime) -> date:
+    return (now - timedelta(days=1)).date()
+
+
+JOBS: dict[str, Job] = {
+    j.name: j
+    for j in (
+        Job("nightly", _nightly, "metrics → council → digest → delivery for a day", _yesterday),
+        Job("roll", _roll, "move hot days older than store.hot_days to Parquet", lambda now: now.date()),
+        Job("monitor", _monitor, "queue health tick"),
+        Job("alerts", _alerts, "evaluate metric alert rules and pending export acknowledgements"),
+        Job("deadman", _deadman, "alert when the digest is late or ingest has gone silent"),
+    )
+}

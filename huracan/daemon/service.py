@@ -1,0 +1,295 @@
+"""The daemon: one asyncio loop holding the store, the logger, the scheduler and the API.
+
+Lifecycle: open the store → start the logger → load plugins → start the scheduler →
+serve HTTP → write ``daemon.json`` → ``READY=1``. SIGTERM/SIGINT: stop accepting, drain
+the logger, stop the scheduler, close the store, remove ``daemon.json``, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import signal
+import socket
+import time
+from collections import deque
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import uvicorn
+
+from huracan import __version__
+from huracan.config import Settings
+from huracan.daemon.feed import Feed
+from huracan.daemon.jobs import JOBS, JobContext
+from huracan.daemon.ledger import JobLedger
+from huracan.daemon.notify import Notifier, watchdog_interval
+from huracan.daemon.runfile import RunFile, remove_runfile, write_runfile
+from huracan.daemon.scheduler import build_scheduler, catch_up_days
+
+__all__ = ["Daemon", "StartupError", "is_loopback"]
+
+log = logging.getLogger("huracan.daemon")
+
+
+class StartupError(RuntimeError):
+    """The daemon cannot start as configured; the message says what to change."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in {"localhost", ""}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class IngestStats:
+    """Rolling ingest counters for the rate and the dead-man's switch."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.rejected = 0
+        self.last_at: float | None = None
+        self._window: deque[tuple[float, int]] = deque()
+
+    def add(self, accepted: int, rejected: int) -> None:
+        now = time.monotonic()
+        self.accepted += accepted
+        self.rejected += rejected
+        if accepted:
+            self.last_at = time.time()
+            self._window.append((now, accepted))
+        while self._window and now - self._window[0][0] > 60:
+            self._window.popleft()
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        while self._window and now - self._window[0][0] > 60:
+            self._window.popleft()
+        return sum(n for _, n in self._window) / 60.0
+
+
+class _Server(uvicorn.Server):
+    # The daemon owns SIGTERM/SIGINT (drain before exit); uvicorn must not grab them.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        yield
+
+
+class Daemon:
+    """Everything the running service holds. Build with :meth:`open`, run with :meth:`serve`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.version = __version__
+        self.started_at = datetime.now(UTC)
+        self.stopping = False
+        self.feed = Feed()
+        self.ingest_stats = IngestStats()
+        self.notify = Notifier()
+        self.jobs = dict(JOBS)
+        self._job_locks: dict[str, asyncio.Lock] = {}
+        self._stop = asyncio.Event()
+        self.url = ""
+        self.job_outcomes: dict[tuple[str, str], int] = {}
+        self._opened = False
+
+    # -- start-up ---------------------------------------------------------------
+    def open(self) -> None:
+        """Open the store, start the logger, load plugins (blocking; call before serve)."""
+        from huracan.ingest import EventLogger
+        from huracan.plugins.manager import get_plugins
+        from huracan.store import Store
+
+        s = self.settings
+        if not is_loopback(s.api.host) and s.api.token is None:
+            raise StartupError(
+                f"refusing to listen on {s.api.host}: a non-loopback bind needs a bearer token. "
+                "Set api.token (e.g. HURACAN_API__TOKEN or a credential file api.token), or bind 127.0.0.1."
+            )
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store.open(s)
+        self.logger = EventLogger(self.store, s.ingest, spool_dir=s.spool_dir)
+        self.logger.start()
+        self.ledger = JobLedger(self.store.cursor)
+        interrupted = self.ledger.abandon_running()
+        if interrupted:
+            log.warning("%d job run(s) were interrupted by the last shutdown; they will be caught up", interrupted)
+        self.plugins = get_plugins(s)
+        for name, err in self.plugins.disabled.items():
+            log.error("plugin %s disabled: %s", name, err)
+        self.ctx = JobContext(
+            settings=s,
+            store=self.store,
+            logger=self.logger,
+            plugins=self.plugins,
+            last_ingest_at=lambda: self.ingest_stats.last_at,
+        )
+        self._opened = True
+
+    # -- running jobs -------------------------------------------------------------
+    async def run_job(self, name: str, day: date | None = None, trigger: str = "schedule") -> dict[str, Any]:
+        """Run one job now (one instance at a time), recording it in the ledger."""
+        lock = self._job_locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            job = self.jobs[name]
+            run_day = day if day is not None else job.default_day(datetime.now(UTC))
+            run_id = await asyncio.to_thread(self.ledger.start, name, run_day, trigger)
+            t0 = time.perf_counter()
+            try:
+                detail = await asyncio.to_thread(job.run, self.ctx, run_day)
+            except Exception as exc:
+                log.exception("job %s (%s) failed", name, run_day)
+                await asyncio.to_thread(self.ledger.finish, run_id, "error", f"{type(exc).__name__}: {exc}")
+                self.job_outcomes[(name, "error")] = self.job_outcomes.get((name, "error"), 0) + 1
+                return {"run_id": run_id, "job": name, "day": run_day, "status": "error", "error": str(exc)}
+            detail = dict(detail or {})
+            detail["seconds"] = round(time.perf_counter() - t0, 3)
+            await asyncio.to_thread(self.ledger.finish, run_id, "ok", None, detail)
+            self.job_outcomes[(name, "ok")] = self.job_outcomes.get((name, "ok"), 0) + 1
+            return {"run_id": run_id, "job": name, "day": run_day, "status": "ok", "detail": detail}
+
+    async def _catch_up(self) -> None:
+        days = await asyncio.to_thread(catch_up_days, self.settings, self.store, self.ledger, datetime.now(UTC))
+        for d in days:
+            if self.stopping:
+                return
+            log.info("catching up the nightly pipeline for %s", d)
+            await self.run_job("nightly", day=d, trigger="catch-up")
+
+    # -- views for the API --------------------------------------------------------
+    def read_query(self, sql: str, params: list[Any]) -> Any:
+        import duckdb
+
+        statements = duckdb.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise PermissionError("only a single read-only SELECT statement is allowed on /v1/sql")
+        return self.store.cursor().execute(sql, params or None).fetch_arrow_table()
+
+    def health(self) -> dict[str, Any]:
+        stats = self.logger.stats() if self._opened else {}
+        return {
+            "status": "stopping" if self.stopping else "ok",
+            "version": self.version,
+            "pid": os.getpid(),
+            "uptime_s": round((datetime.now(UTC) - self.started_at).total_seconds(), 1),
+            "queue": {k: stats.get(k) for k in ("fill", "health", "kill_switch") if k in stats},
+        }
+
+    def status(self) -> dict[str, Any]:
+        from huracan.daemon.status import store_status
+
+        out = store_status(self.settings, self.store.cursor())
+        out["daemon"] = {
+            "running": True,
+            "url": self.url,
+            "pid": os.getpid(),
+            "started_at": self.started_at.isoformat(),
+            "version": self.version,
+            "ingest_rate_eps": round(self.ingest_stats.rate(), 1),
+            "plugins_disabled": dict(self.plugins.disabled),
+        }
+        out["queue"] = self.logger.stats()
+        out["jobs"] = [r.as_dict() for r in self.ledger.recent(10)]
+        return out
+
+    def prometheus(self) -> bytes:
+        from huracan.daemon.prom import render_metrics
+
+        return render_metrics(self)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def request_stop(self) -> None:
+        if not self.stopping:
+            log.info("stop requested: draining")
+        self.stopping = True
+        self._stop.set()
+
+    async def serve(self, host: str | None = None, port: int | None = None) -> int:
+        """Run until SIGTERM/SIGINT; return the exit code."""
+        from huracan.daemon.api import build_app
+
+        if not self._opened:
+            self.open()
+        host = host or self.settings.api.host
+        port = self.settings.api.port if port is None else port
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from None
+        bound_port = sock.getsockname()[1]
+        self.url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
+
+        config = uvicorn.Config(build_app(self), log_level="warning", lifespan="off", access_log=False)
+        server = _Server(config)
+        server_task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not server_task.done():
+            await asyncio.sleep(0.01)
+        if server_task.done():
+            server_task.result()
+            return 1
+
+        self.scheduler = build_scheduler(self)
+        self.scheduler.start()
+        write_runfile(
+            self.settings.data_dir,
+            RunFile(os.getpid(), self.url, self.started_at.isoformat(), str(self.settings.data_dir)),
+        )
+        with contextlib.suppress(Exception):
+            self.plugins.startup()
+        self.notify.send(ready=True, status=f"serving on {self.url}", mainpid=os.getpid())
+        log.info("huracan daemon %s serving on %s (data: %s)", self.version, self.url, self.settings.data_dir)
+        watchdog = asyncio.create_task(self._watchdog())
+        catch_up = asyncio.create_task(self._catch_up())
+
+        await self._stop.wait()
+
+        # Stop accepting first, then drain everything that was accepted.
+        self.notify.send(stopping=True, status="draining")
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server_task, timeout=15)
+        self.scheduler.shutdown(wait=False)
+        catch_up.cancel()
+        watchdog.cancel()
+        for lock in self._job_locks.values():  # let a running job finish its write
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(60):
+                    await lock.acquire()
+        await asyncio.to_thread(self.close)
+        log.info("huracan daemon stopped cleanly")
+        return 0
+
+    def close(self) -> None:
+        if not self._opened:
+            return
+        self._opened = False
+        try:
+            self.logger.close()
+        finally:
+            self.store.close()
+            remove_runfile(self.settings.data_dir, os.getpid())
+
+    async def _watchdog(self) -> None:
+        interval = watchdog_interval()
+        if interval is None:
+            return
+        while True:
+            # Sent from the event loop itself: a stuck loop misses its ping and systemd restarts us.
+            self.notify.send(watchdog=True, status=f"serving on {self.url}; {self.ingest_stats.rate():.0f} ev/s")
+            await asyncio.sleep(interval)
+
+
+def yesterday(now: datetime) -> date:
+    return (now - timedelta(days=1)).date()

@@ -1,0 +1,94 @@
+"""Shipping events to the daemon: the sink the Engine and Hamilton log through.
+
+:func:`connect` returns an :class:`~huracan.ingest.EventLogger` whose sink POSTs batches
+to the daemon. When the daemon is unreachable the logger's retry and disk spool keep
+every event (shedding lowest severity first if the spool fills, CRITICAL last) and
+replay them in order once it answers again.
+
+Example (in the Engine)::
+
+    from huracan.ingest.client import connect
+    log = connect()                      # finds the local daemon, or HURACAN_URL
+    log.log(Signal(...))                 # never blocks
+    log.close()                          # drain on shutdown
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter
+
+from huracan.config import Settings, load_config
+from huracan.events import Event, EventBase
+
+__all__ = ["DaemonSink", "DaemonUnreachable", "connect"]
+
+log = logging.getLogger("huracan.client")
+_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+class DaemonUnreachable(ConnectionError):
+    """The daemon did not take the batch; the logger retries and spools it."""
+
+
+class DaemonSink:
+    """A logger sink that POSTs each batch to ``{url}/v1/events`` as one JSON array."""
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(base_url=self.url, headers=headers or {}, timeout=timeout)
+        self.rejected = 0
+
+    def write_events(self, events: Sequence[EventBase]) -> None:
+        if not events:
+            return
+        body = _LIST.dump_json(list(events))  # type: ignore[arg-type]
+        try:
+            r = self._client.post("/v1/events", content=body, headers={"Content-Type": "application/json"})
+        except httpx.HTTPError as exc:
+            raise DaemonUnreachable(f"daemon at {self.url} unreachable: {exc}") from exc
+        if r.status_code in (200, 207, 422):
+            data = r.json()
+            if data.get("rejected"):
+                # Already-validated events the daemon refuses (e.g. a gate its plugins don't
+                # know): retrying cannot help, so say exactly what and move on.
+                self.rejected += int(data["rejected"])
+                for err in data.get("errors", [])[:5]:
+                    log.error("daemon rejected event %s: %s", err.get("line"), "; ".join(err.get("errors", [])))
+            return
+        if r.status_code == 401:
+            raise DaemonUnreachable("daemon refused the token (401): set HURACAN_TOKEN or api.token")
+        raise DaemonUnreachable(f"daemon answered {r.status_code}: {r.text[:200]}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def connect(
+    url: str | None = None,
+    settings: Settings | None = None,
+    *,
+    start: bool = True,
+) -> Any:
+    """A started EventLogger shipping to the daemon that owns ``settings.data_dir``.
+
+    ``url`` (or ``$HURACAN_URL``) overrides discovery; without a daemon running the
+    events wait in the spool until one is.
+    """
+    from huracan.daemon.access import auth_headers, find_daemon
+    from huracan.ingest import EventLogger
+
+    settings = settings or load_config()
+    target = find_daemon(settings, url)
+    if target is None:
+        target = f"http://{settings.api.host}:{settings.api.port}"
+        log.warning("no daemon found for %s; events will be spooled until %s answers", settings.data_dir, target)
+    sink = DaemonSink(target, auth_headers(settings))
+    logger = EventLogger(sink, settings.ingest, spool_dir=settings.spool_dir / "client")
+    if start:
+        logger.start()
+    return logger
