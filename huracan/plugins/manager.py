@@ -1,0 +1,458 @@
+"""The plugin manager: a factory, never a global, and one typed face over ``pm.hook``.
+
+:func:`get_plugins` builds a fresh :class:`pluggy.PluginManager` every time — entry
+points in the ``huracan`` group (unless ``HURACAN_DISABLE_ENTRY_POINTS=1`` or
+``plugins.entry_points: false``), then the modules named in ``plugins.modules``, then
+the built-ins of :data:`DEFAULT_PLUGINS` — skipping every name in ``plugins.disabled``,
+and finally checks that every hookimpl matches a hookspec, so a misspelled hook fails
+at start-up rather than at the nightly run.
+
+A plugin that fails to import, or raises inside a hook, is logged by name, unregistered
+and listed in :attr:`Plugins.disabled`; the others keep working. A plugin that returns
+the wrong thing (not a list of the right type, a duplicate gate name or metric id) is a
+:class:`PluginError` naming the plugin(s): that is a bug to fix, not a hiccup to ride out.
+
+Example::
+
+    >>> from huracan.config import load_config
+    >>> plugins = get_plugins(load_config(), entry_points=False, default_plugins=DEFAULT_PLUGINS[:2])
+    >>> sorted(plugins.gates())[:3]
+    ['confidence_gate', 'cost_gate', 'meta_label']
+    >>> sorted(plugins.learners())
+    ['logistic_baseline', 'meta_label']
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.metadata
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+import pluggy
+
+from huracan import __version__
+from huracan.events import register_gate
+from huracan.plugins import hookspecs
+from huracan.plugins.resolve import await_me_maybe, resolve_sync
+from huracan.plugins.types import DigestSection, GateSpec, LearnerSpec, MetricSpec, Notifier
+
+if TYPE_CHECKING:
+    from huracan.config import Settings
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "DISABLE_ENTRY_POINTS_ENV",
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "PluginInfo",
+    "Plugins",
+    "get_plugins",
+]
+
+log = logging.getLogger("huracan.plugins")
+
+#: Built-in plugins, registered like any third-party plugin (datasette's DEFAULT_PLUGINS).
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "huracan.plugins.builtin.gates",
+    "huracan.plugins.builtin.learners",
+    "huracan.plugins.builtin.metrics",
+    "huracan.plugins.builtin.notifiers",
+)
+ENTRY_POINT_GROUP = "huracan"
+DISABLE_ENTRY_POINTS_ENV = "HURACAN_DISABLE_ENTRY_POINTS"
+
+Origin = Literal["builtin", "entry point", "config", "direct"]
+T = TypeVar("T")
+
+
+class PluginError(Exception):
+    """A plugin is broken in a way that must be fixed before Huracan can start."""
+
+
+@dataclass
+class PluginInfo:
+    """What ``huracan plugins list`` shows about one plugin."""
+
+    name: str
+    origin: Origin
+    version: str | None = None
+    module: str | None = None
+    distribution: str | None = None
+    error: str | None = None
+    contributions: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _env_blocks_entry_points() -> bool:
+    return os.environ.get(DISABLE_ENTRY_POINTS_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _module_version(module: Any) -> str | None:
+    v = getattr(module, "__version__", None)
+    if isinstance(v, str):
+        return v
+    top = getattr(module, "__name__", "").split(".")[0]
+    dists = importlib.metadata.packages_distributions().get(top) or []
+    for dist in dists:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _plugin_label(obj: Any) -> str:
+    name = getattr(obj, "name", None) or getattr(obj, "__name__", None) or type(obj).__name__
+    return str(name)
+
+
+class Plugins:
+    """The typed face over ``pm.hook``: the rest of Huracan calls these methods only."""
+
+    def __init__(self, pm: pluggy.PluginManager, settings: Settings, infos: dict[str, PluginInfo]) -> None:
+        self.pm = pm
+        self.settings = settings
+        self._infos = infos
+        self._cache: dict[str, dict[str, Any]] = {}
+
+    # -- bookkeeping -------------------------------------------------------------
+
+    @property
+    def disabled(self) -> dict[str, str]:
+        """Plugins that failed to import or raised in a hook: name → error."""
+        return {n: i.error for n, i in self._infos.items() if i.error is not None}
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the plugins that are loaded and working."""
+        return [n for n, i in self._infos.items() if i.error is None]
+
+    def _disable(self, name: str, hook: str, exc: BaseException) -> None:
+        error = f"{hook} raised {type(exc).__name__}: {exc}"
+        log.error("plugin %s disabled: %s", name, error, exc_info=exc)
+        self._infos[name].error = error
+        if self.pm.get_plugin(name) is not None:
+            self.pm.unregister(name=name)
+        # Its earlier contributions leave with it: recompute everything on next use.
+        self._cache.clear()
+        for info in self._infos.values():
+            info.contributions.clear()
+
+    def _impls(self, hook_name: str) -> list[Any]:
+        caller = getattr(self.pm.hook, hook_name)
+        # pluggy calls the last-registered (and tryfirst) implementations first.
+        return [i for i in reversed(caller.get_hookimpls()) if i.plugin_name not in self.disabled]
+
+    def _call(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        # Each implementation is called on its own so a failure is attributed to its
+        # plugin, which is disabled while the others keep running (issue 5).
+        out = []
+        for impl in self._impls(hook_name):
+            try:
+                value = resolve_sync(impl.function(**{a: kwargs[a] for a in impl.argnames}))
+            except Exception as exc:
+                self._disable(impl.plugin_name, hook_name, exc)
+                continue
+            out.append((impl.plugin_name, value))
+        return out
+
+    async def _acall(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        out = []
+        for impl in self._impls(hook_name):
+            try:
+                value = await await_me_maybe(impl.function(**{a: kwargs[a] for a in impl.argnames}))
+            except Exception as exc:
+                self._disable(impl.plugin_name, hook_name, exc)
+                continue
+            out.append((impl.plugin_name, value))
+        return out
+
+    def _registry(
+        self,
+        kind: str,
+        hook_name: str,
+        cls: type[T] | Any,
+        key: Callable[[T], str],
+        check: Callable[[str, T], None] | None = None,
+    ) -> dict[str, T]:
+        cached = self._cache.get(kind)
+        if cached is not None:
+            return cached
+        results = self._call(hook_name, settings=self.settings)
+        items = _validate(kind, hook_name, cls, key, results, check)
+        owners: dict[str, list[str]] = {}
+        for k, (plugin, _) in items.items():
+            owners.setdefault(plugin, []).append(k)
+        for plugin, keys in owners.items():
+            if plugin in self._infos:
+                self._infos[plugin].contributions[kind] = keys
+        registry = {k: item for k, (_, item) in items.items()}
+        self._cache[kind] = registry
+        return registry
+
+    # -- typed hooks ---------------------------------------------------------------
+
+    def gates(self) -> dict[str, GateSpec]:
+        """Every registered gate by name (also made valid gate names for events)."""
+        gates = self._registry("gates", "huracan_register_gates", GateSpec, lambda g: g.name, _check_gate)
+        for name in gates:
+            register_gate(name)
+        return gates
+
+    def metrics(self) -> dict[str, MetricSpec]:
+        """Every registered metric by id."""
+        return self._registry("metrics", "huracan_register_metrics", MetricSpec, lambda m: m.id, _check_metric)
+
+    def learners(self) -> dict[str, LearnerSpec]:
+        """Every registered learner adapter by name."""
+        return self._registry("learners", "huracan_register_learners", LearnerSpec, lambda s: s.name)
+
+    def notifiers(self) -> dict[str, Notifier]:
+        """Every registered notifier by its ``name``."""
+        return self._registry("notifiers", "huracan_register_notifiers", Notifier, lambda n: n.name)
+
+    def digest_sections(self, snapshot: Any) -> list[DigestSection]:
+        """Digest sections from every plugin for ``snapshot``, sorted by ``order`` then ``key``."""
+        results = self._call("huracan_digest_sections", snapshot=snapshot, settings=self.settings)
+        return _sections(results)
+
+    async def adigest_sections(self, snapshot: Any) -> list[DigestSection]:
+        """:meth:`digest_sections` for async callers (the daemon's nightly job)."""
+        results = await self._acall("huracan_digest_sections", snapshot=snapshot, settings=self.settings)
+        return _sections(results)
+
+    def startup(self) -> None:
+        """Run every ``huracan_startup`` hook (the daemon calls this once it is up)."""
+        self._call("huracan_startup", settings=self.settings)
+
+    async def astartup(self) -> None:
+        """:meth:`startup` from inside a running event loop."""
+        await self._acall("huracan_startup", settings=self.settings)
+
+    def register_commands(self, app: Any) -> None:
+        """Let plugins add commands to the root ``typer.Typer``."""
+        self._call("huracan_register_commands", app=app)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One dict per plugin for ``huracan plugins list --json``.
+
+        Keys: ``name``, ``origin``, ``version``, ``module``, ``distribution``, ``hooks``,
+        ``gates``, ``metrics``, ``learners``, ``notifiers``, ``error``.
+        """
+        while True:
+            # A plugin disabled while computing one kind clears every cache; go again
+            # until a pass disables nobody (each pass can only disable more).
+            before = len(self.disabled)
+            for kinds in (self.gates, self.metrics, self.learners, self.notifiers):
+                kinds()
+            if len(self.disabled) == before:
+                break
+        out = []
+        for name, info in self._infos.items():
+            plugin = self.pm.get_plugin(name)
+            hooks = sorted(c.name for c in self.pm.get_hookcallers(plugin) or []) if plugin is not None else []
+            out.append(
+                {
+                    "name": name,
+                    "origin": info.origin,
+                    "version": info.version,
+                    "module": info.module,
+                    "distribution": info.distribution,
+                    "hooks": hooks,
+                    **{k: list(info.contributions.get(k, [])) for k in ("gates", "metrics", "learners", "notifiers")},
+                    "error": info.error,
+                }
+            )
+        return out
+
+
+def _validate(
+    kind: str,
+    hook_name: str,
+    cls: Any,
+    key: Callable[[Any], str],
+    results: Iterable[tuple[str, Any]],
+    check: Callable[[str, Any], None] | None,
+) -> dict[str, tuple[str, Any]]:
+    items: dict[str, tuple[str, Any]] = {}
+    cls_name = getattr(cls, "__name__", str(cls))
+    for plugin, value in results:
+        if value is None:
+            continue
+        if not isinstance(value, list | tuple):
+            raise PluginError(
+                f"plugin {plugin!r}: {hook_name} returned {type(value).__name__}; "
+                f"it must return a list of {cls_name} (or a function / awaitable giving one)"
+            )
+        for item in value:
+            if not isinstance(item, cls):
+                raise PluginError(
+                    f"plugin {plugin!r}: {hook_name} returned a {type(item).__name__} among its {kind}; "
+                    f"expected {cls_name} from huracan.plugins.types"
+                )
+            k = key(item)
+            if check is not None:
+                try:
+                    check(k, item)
+                except ValueError as exc:
+                    raise PluginError(f"plugin {plugin!r}: {exc}") from None
+            if k in items:
+                raise PluginError(
+                    f"duplicate {kind[:-1]} {k!r}: registered by plugin {items[k][0]!r} and by plugin {plugin!r}; "
+                    "rename one, or disable one with `plugins.disabled` in huracan.yaml"
+                )
+            items[k] = (plugin, item)
+    return items
+
+
+def _check_gate(name: str, g: GateSpec) -> None:
+    if not name or not name.replace("_", "").isalnum():
+        raise ValueError(f"gate name {name!r} must be an identifier (letters, digits, _)")
+    if g.direction not in ("above", "below"):
+        raise ValueError(f"gate {name}: direction must be 'above' or 'below', got {g.direction!r}")
+    if not g.thresholds:
+        raise ValueError(f"gate {name}: needs a threshold for at least one mode")
+    if not callable(g.value):
+        raise ValueError(f"gate {name}: value must be a function of the decision inputs")
+
+
+def _check_metric(metric_id: str, m: MetricSpec) -> None:
+    if not metric_id or any(c.isspace() for c in metric_id):
+        raise ValueError(f"metric id {metric_id!r} must be non-empty without spaces (dotted ids are fine)")
+    if not callable(m.compute):
+        raise ValueError(f"metric {metric_id}: compute must be a function of the metrics context")
+
+
+def _sections(results: Iterable[tuple[str, Any]]) -> list[DigestSection]:
+    items = _validate("sections", "huracan_digest_sections", DigestSection, lambda s: s.key, results, None)
+    return sorted((s for _, s in items.values()), key=lambda s: (s.order, s.key))
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, settings: Settings) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+        self.skip = set(settings.plugins.disabled)
+        self.seen_skips: set[str] = set()
+
+    def skipped(self, *names: str | None) -> bool:
+        hit = {n for n in names if n} & self.skip
+        self.seen_skips |= hit
+        return bool(hit)
+
+    def register(self, obj: Any, info: PluginInfo) -> None:
+        if info.name in self.infos:
+            raise PluginError(
+                f"two plugins are called {info.name!r} ({self.infos[info.name].origin} and {info.origin}); "
+                "plugin names must be unique — uninstall or rename one"
+            )
+        try:
+            self.pm.register(obj, name=info.name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(f"plugin {info.name!r} ({info.origin}) cannot be registered: {exc}") from None
+        for caller in self.pm.get_hookcallers(obj) or []:
+            if any(i.hookwrapper or i.wrapper for i in caller.get_hookimpls() if i.plugin_name == info.name):
+                raise PluginError(
+                    f"plugin {info.name!r}: {caller.name} is a hook wrapper; huracan hooks take plain "
+                    "implementations only (drop wrapper=True / hookwrapper=True)"
+                )
+        self.infos[info.name] = info
+
+    def broken(self, info: PluginInfo, exc: BaseException) -> None:
+        info.error = f"failed to load: {type(exc).__name__}: {exc}"
+        log.error("plugin %s disabled: %s", info.name, info.error)
+        self.infos[info.name] = info
+
+    def entry_points(self) -> None:
+        seen: set[str] = set()
+        for dist in list(importlib.metadata.distributions()):
+            for ep in dist.entry_points:
+                if ep.group != ENTRY_POINT_GROUP or ep.name in seen:
+                    continue
+                seen.add(ep.name)
+                dist_name = dist.metadata["name"] if dist.metadata else None
+                if self.skipped(ep.name, dist_name):
+                    continue
+                info = PluginInfo(ep.name, "entry point", dist.version, ep.value, dist_name)
+                try:
+                    obj = ep.load()
+                except Exception as exc:
+                    self.broken(info, exc)
+                    continue
+                self.register(obj, info)
+
+    def module(self, modname: str, origin: Origin) -> None:
+        if self.skipped(modname):
+            return
+        info = PluginInfo(modname, origin, __version__ if origin == "builtin" else None, modname)
+        try:
+            mod = importlib.import_module(modname)
+        except Exception as exc:
+            self.broken(info, exc)
+            return
+        if origin != "builtin":
+            info.version = _module_version(mod)
+        self.register(mod, info)
+
+    def check_pending(self) -> None:
+        known = [n for n in dir(hookspecs) if n.startswith(hookspecs.PROJECT + "_")]
+        for name, caller in vars(self.pm.hook).items():
+            if getattr(caller, "spec", True) is not None:
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"known hooks: {', '.join(known)}"
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} implements unknown hook {name!r}; {hint} "
+                    "(mark optional hooks with @hookimpl(optionalhook=True))"
+                )
+        self.pm.check_pending()  # pluggy's own check, should ours ever miss a case
+
+
+def get_plugins(
+    settings: Settings,
+    *,
+    entry_points: bool = True,
+    plugins: Sequence[Any] = (),
+    default_plugins: Sequence[str] = DEFAULT_PLUGINS,
+) -> Plugins:
+    """Build a fresh plugin manager and return its typed face.
+
+    Args:
+        settings: the effective configuration (``plugins.modules``, ``plugins.disabled``,
+            ``plugins.entry_points``).
+        entry_points: discover the ``huracan`` entry-point group (also blocked by
+            ``HURACAN_DISABLE_ENTRY_POINTS=1``).
+        plugins: extra plugin objects (modules, classes, instances) to register — tests
+            pass small classes here. Named by their ``name`` / ``__name__``.
+        default_plugins: built-in modules to register (all of :data:`DEFAULT_PLUGINS`).
+
+    Raises:
+        PluginError: a hookimpl has no hookspec (a misspelled hook), two plugins share a
+            name, or a plugin cannot be registered.
+    """
+    loader = _Loader(settings)
+    if entry_points and settings.plugins.entry_points and not _env_blocks_entry_points():
+        loader.entry_points()
+    for modname in settings.plugins.modules:
+        loader.module(modname, "config")
+    for obj in plugins:
+        label = _plugin_label(obj)
+        if not loader.skipped(label):
+            loader.register(obj, PluginInfo(label, "direct", getattr(obj, "__version__", None)))
+    for modname in default_plugins:
+        loader.module(modname, "builtin")
+    loader.check_pending()
+    for name in sorted(loader.skip - loader.seen_skips):
+        log.warning("plugins.disabled names %r, but no plugin has that name (see `huracan plugins list`)", name)
+    return Plugins(loader.pm, settings, loader.infos)
