@@ -42,6 +42,7 @@ class IngestResponse(BaseModel):
     accepted: int
     rejected: int
     dropped: int = 0
+    duplicates: int = 0
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -99,11 +100,18 @@ def build_app(daemon: Daemon) -> FastAPI:
             events, errors = await asyncio.to_thread(parse_batch, body, ctype)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        accepted = daemon.logger.log_many(events) if events else 0
+        replay = request.headers.get("x-huracan-replay", "") == "1"
+        # Written before we answer: a 2xx means durable (committed to DuckDB's WAL), so a
+        # client never drops a batch the daemon might lose. Replays are de-duplicated.
+        written = await asyncio.to_thread(daemon.write_durable, events, replay) if events else 0
         daemon.feed.publish_many(events)
-        daemon.ingest_stats.add(accepted=accepted, rejected=len(errors))
+        daemon.ingest_stats.add(accepted=len(events), rejected=len(errors))
         result = IngestResponse(
-            accepted=accepted, rejected=len(errors), dropped=len(events) - accepted, errors=errors[:1000]
+            accepted=len(events),
+            rejected=len(errors),
+            dropped=0,
+            errors=errors[:1000],
+            duplicates=len(events) - written,
         )
         status = 200 if not errors else 207 if events else 422
         return JSONResponse(result.model_dump(), status_code=status)

@@ -162,6 +162,35 @@ class Daemon:
             log.info("catching up the nightly pipeline for %s", d)
             await self.run_job("nightly", day=d, trigger="catch-up")
 
+    def write_durable(self, events: list[Any], replay: bool = False) -> int:
+        """Write an ingest batch straight to the store; return how many were new.
+
+        ``replay`` batches (a client resending after an unknown outcome) skip events whose
+        ids are already stored, so a retried batch lands exactly once.
+        """
+        if replay:
+            events = self._unseen(events)
+        if events:
+            self.store.write_events(events)
+        return len(events)
+
+    def _unseen(self, events: list[Any]) -> list[Any]:
+        by_type: dict[str, list[Any]] = {}
+        for e in events:
+            by_type.setdefault(e.type, []).append(e)
+        fresh: list[Any] = []
+        cur = self.store.cursor()
+        for etype, group in by_type.items():
+            ids = [e.event_id for e in group]
+            seen = {
+                r[0]
+                for r in cur.execute(
+                    f"SELECT event_id FROM v_{etype} WHERE event_id IN (SELECT unnest(?))", [ids]
+                ).fetchall()
+            }
+            fresh.extend(e for e in group if e.event_id not in seen)
+        return fresh
+
     # -- views for the API --------------------------------------------------------
     def read_query(self, sql: str, params: list[Any]) -> Any:
         import duckdb

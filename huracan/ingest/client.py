@@ -16,6 +16,7 @@ Example (in the Engine)::
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from huracan.events import Event, EventBase
 __all__ = ["DaemonSink", "DaemonUnreachable", "connect"]
 
 log = logging.getLogger("huracan.client")
+REPLAY_WINDOW_S = 60.0
 _LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
 
 
@@ -42,14 +44,22 @@ class DaemonSink:
         self.url = url.rstrip("/")
         self._client = httpx.Client(base_url=self.url, headers=headers or {}, timeout=timeout)
         self.rejected = 0
+        # After a failed POST we cannot know whether the daemon stored the batch, and the
+        # logger will resend it: mark sends as replays (the daemon de-duplicates them) until
+        # a quiet minute has passed since the last failure.
+        self._replay_until = 0.0
 
     def write_events(self, events: Sequence[EventBase]) -> None:
         if not events:
             return
         body = _LIST.dump_json(list(events))  # type: ignore[arg-type]
+        headers = {"Content-Type": "application/json"}
+        if time.monotonic() < self._replay_until:
+            headers["X-Huracan-Replay"] = "1"
         try:
-            r = self._client.post("/v1/events", content=body, headers={"Content-Type": "application/json"})
+            r = self._client.post("/v1/events", content=body, headers=headers)
         except httpx.HTTPError as exc:
+            self._replay_until = time.monotonic() + REPLAY_WINDOW_S
             raise DaemonUnreachable(f"daemon at {self.url} unreachable: {exc}") from exc
         if r.status_code in (200, 207, 422):
             data = r.json()
@@ -60,6 +70,7 @@ class DaemonSink:
                 for err in data.get("errors", [])[:5]:
                     log.error("daemon rejected event %s: %s", err.get("line"), "; ".join(err.get("errors", [])))
             return
+        self._replay_until = time.monotonic() + REPLAY_WINDOW_S
         if r.status_code == 401:
             raise DaemonUnreachable("daemon refused the token (401): set HURACAN_TOKEN or api.token")
         raise DaemonUnreachable(f"daemon answered {r.status_code}: {r.text[:200]}")
