@@ -27,6 +27,8 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.config_cmd", "config"),
     ("huracan.cli.events_cmd", "events"),
     ("huracan.cli.daemon_cmd", None),
+    ("huracan.cli.demo_cmd", None),
+    ("huracan.cli.dashboard_cmd", None),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The live terminal dashboard (Textual): overview, shadow trades, models, gates, feed."""
