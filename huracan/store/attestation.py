@@ -1,0 +1,197 @@
+"""The attestation chain of a model, and the alert for exports Hamilton never acknowledged.
+
+Chain: training-data snapshot → Engine commit (git SHA) → model SHA256 (the artifact
+still hashes to its id) → export (ready or not) → Hamilton's ``model_loaded`` with
+``verified_sha256`` equal to the model id. :func:`attestation_chain` says where a model
+stands on it; :func:`pending_ack_alerts` lists ready exports not acknowledged within
+``settings.readiness.export_ack_timeout_h``.
+
+The functions take a :class:`~huracan.store.registry.ModelRegistry` for its directory,
+settings and store; ``ModelRegistry.attestation`` / ``.pending_ack_alerts`` call them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from huracan.events import Alert, Severity
+
+if TYPE_CHECKING:
+    from huracan.store.registry import ModelRegistry
+
+__all__ = ["AckRecord", "Attestation", "ExportRecord", "attestation_chain", "pending_ack_alerts"]
+
+ChainState = Literal[
+    "tampered",
+    "artifact_missing",
+    "registered",
+    "exported_not_ready",
+    "awaiting_ack",
+    "ack_overdue",
+    "acknowledged",
+]
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    ts: datetime
+    export_path: str
+    ready: bool
+    reasons: list[str]
+    manifest_sha256: str | None
+
+
+@dataclass(frozen=True)
+class AckRecord:
+    ts: datetime
+    verified_sha256: str
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """Where one model stands: every link of the chain and one ``state`` word with its ``detail``."""
+
+    model_id: str
+    learner: str
+    data_snapshot_id: str
+    git_sha: str
+    registered_at: datetime
+    artifact_path: str
+    #: verified / missing / tampered / unchecked
+    artifact: str
+    state: ChainState
+    detail: str
+    exports: list[ExportRecord] = field(default_factory=list)
+    acks: list[AckRecord] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _aware(ts: Any) -> datetime:
+    if isinstance(ts, str):
+        ts = datetime.fromisoformat(ts)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def _hours(delta_s: float) -> str:
+    return f"{delta_s / 3600:.1f} h"
+
+
+def attestation_chain(
+    registry: ModelRegistry, model_id: str, now: datetime, *, verify_artifact: bool = True
+) -> Attestation:
+    """The attestation of ``model_id`` (a full id or unique prefix) as of ``now``."""
+    from huracan.store.registry import TamperedArtifactError
+
+    mid = registry.resolve(model_id)
+    meta = registry.meta(mid)
+    path = registry.artifact_path(mid)
+    artifact = "unchecked"
+    if verify_artifact:
+        if not path.is_file():
+            artifact = "missing"
+        else:
+            try:
+                registry.verify(path, mid)
+                artifact = "verified"
+            except TamperedArtifactError:
+                artifact = "tampered"
+    exports = [
+        ExportRecord(
+            ts=_aware(r["ts"]),
+            export_path=r["export_path"],
+            ready=bool(r["ready"]),
+            reasons=json.loads(r["reasons"]) if isinstance(r["reasons"], str) else list(r["reasons"] or []),
+            manifest_sha256=r["manifest_sha256"],
+        )
+        for r in registry.rows(
+            "SELECT ts, export_path, ready, reasons, manifest_sha256 FROM v_model_export WHERE model_id = ? ORDER BY ts",
+            [mid],
+        )
+    ]
+    acks = [
+        AckRecord(ts=_aware(r["ts"]), verified_sha256=r["verified_sha256"])
+        for r in registry.rows(
+            "SELECT ts, verified_sha256 FROM v_model_loaded WHERE model_id = ? AND verified_sha256 = ? ORDER BY ts",
+            [mid, mid],
+        )
+    ]
+    state, detail = _state(registry, artifact, exports, acks, now)
+    return Attestation(
+        model_id=mid,
+        learner=meta.learner,
+        data_snapshot_id=meta.data_snapshot_id,
+        git_sha=meta.git_sha,
+        registered_at=meta.registered_at,
+        artifact_path=str(path),
+        artifact=artifact,
+        state=state,
+        detail=detail,
+        exports=exports,
+        acks=acks,
+    )
+
+
+def _state(
+    registry: ModelRegistry, artifact: str, exports: list[ExportRecord], acks: list[AckRecord], now: datetime
+) -> tuple[ChainState, str]:
+    if artifact == "tampered":
+        return "tampered", "the stored artifact no longer hashes to the model id; do not export or load it"
+    if acks:
+        return "acknowledged", f"Hamilton verified and loaded this SHA256 at {acks[-1].ts.isoformat()}"
+    if artifact == "missing" and not exports:
+        return "artifact_missing", "no artifact in the registry directory and never exported"
+    ready = [e for e in exports if e.ready]
+    if not exports:
+        return "registered", "registered, not exported yet"
+    if not ready:
+        return "exported_not_ready", "exported but not ready: " + "; ".join(exports[-1].reasons)
+    waited = (now - ready[0].ts).total_seconds()
+    timeout_h = registry.settings.readiness.export_ack_timeout_h
+    if waited > timeout_h * 3600:
+        return "ack_overdue", f"exported {_hours(waited)} ago, no acknowledgement within {timeout_h:g} h"
+    return "awaiting_ack", f"exported {_hours(max(waited, 0.0))} ago; acknowledgement due within {timeout_h:g} h"
+
+
+def pending_ack_alerts(registry: ModelRegistry, now: datetime) -> list[Alert]:
+    """One WARNING ``alert`` per ready export not acknowledged within the timeout, as of ``now``.
+
+    The caller decides what to do with them (the daemon logs them). An export counts
+    from its first ready export; any ``model_loaded`` of the exact SHA256 clears it.
+    """
+    timeout_h = registry.settings.readiness.export_ack_timeout_h
+    rows = registry.rows(
+        """SELECT e.model_id, min(e.ts) AS exported_at, arg_min(e.export_path, e.ts) AS export_path
+           FROM v_model_export e
+           WHERE e.ready AND e.ts <= CAST(? AS TIMESTAMPTZ)
+             AND NOT EXISTS (SELECT 1 FROM v_model_loaded l
+                             WHERE l.model_id = e.model_id AND l.verified_sha256 = e.model_id)
+           GROUP BY e.model_id ORDER BY exported_at""",
+        [now],
+    )
+    alerts = []
+    for r in rows:
+        exported = _aware(r["exported_at"])
+        hours = (now - exported).total_seconds() / 3600
+        if hours <= timeout_h:
+            continue
+        alerts.append(
+            Alert(
+                ts=now,
+                severity=Severity.WARNING,
+                name="model_export_unacknowledged",
+                component="registry",
+                message=(
+                    f"model {r['model_id'][:12]} was exported to {r['export_path']} at {exported.isoformat()} "
+                    f"and Hamilton has not acknowledged it after {hours:.1f} h (timeout {timeout_h:g} h); "
+                    "check that Hamilton can read the export and logs model_loaded with this SHA256"
+                ),
+                value=round(hours, 3),
+                threshold=timeout_h,
+            )
+        )
+    return alerts

@@ -1,0 +1,459 @@
+"""The model registry: content-addressed artifacts, exports to Hamilton, and their attestation.
+
+A model's id is the SHA256 of its artifact bytes. ``register`` stores the bytes under
+``settings.registry_dir/<sha256>.model`` (atomically) with a ``<sha256>.json``
+sidecar of its metadata, and emits ``model_registered``. ``export`` copies the artifact
+for Hamilton with a JSON manifest (sha256, metrics, lineage, readiness) and emits
+``model_export``. Nothing is ever deserialised before its hash is verified
+(:meth:`ModelRegistry.load`): unpickling runs code.
+
+The attestation chain of a model is: training-data snapshot → Engine commit (git SHA) →
+model SHA256 → export → Hamilton's ``model_loaded`` acknowledgement of that exact
+SHA256. Reads of the history (exports, acknowledgements, training sessions) go through
+``store``: a :class:`~huracan.store.Store`, a DuckDB connection or the daemon's remote
+connection.
+
+Example::
+
+    >>> import tempfile, pathlib
+    >>> from datetime import datetime, timezone
+    >>> from huracan.config import load_config
+    >>> events = []
+    >>> reg = ModelRegistry(load_config(data_dir=pathlib.Path(tempfile.mkdtemp())), events.append)
+    >>> mid = reg.register(b"model-bytes", learner="meta_label", git_sha="abc1234",
+    ...     data_snapshot_id="snap-1", metrics={"auc": 0.7, "ece": 0.05, "samples": 5000},
+    ...     parent_model_id=None, notes="", ts=datetime(2025, 11, 6, tzinfo=timezone.utc))
+    >>> reg.load(mid, bytes) == b"model-bytes", events[0].type
+    (True, 'model_registered')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from huracan.config import Settings
+from huracan.events import Alert, EventBase, ModelExport, ModelRegistered
+from huracan.store.journal import fetch_rows
+
+if TYPE_CHECKING:
+    from huracan.store.attestation import Attestation
+
+__all__ = [
+    "ExportManifest",
+    "ModelMeta",
+    "ModelRegistry",
+    "RegistryError",
+    "TamperedArtifactError",
+    "UnknownModelError",
+    "atomic_write",
+    "sha256_file",
+]
+
+T = TypeVar("T")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+ARTIFACT_SUFFIX = ".model"
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+class RegistryError(Exception):
+    """A registry operation failed; the message says what and what to do."""
+
+
+class UnknownModelError(RegistryError, KeyError):
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class TamperedArtifactError(RegistryError, ValueError):
+    """An artifact's bytes do not hash to the SHA256 it is registered under."""
+
+    def __init__(self, path: Path, expected: str, actual: str) -> None:
+        self.path, self.expected, self.actual = path, expected, actual
+        super().__init__(
+            f"refusing {path}: its bytes hash to sha256 {actual} but it is registered as {expected}; "
+            "the file was modified or corrupted. Do not load it — re-export the model from the registry "
+            "or re-register the original artifact."
+        )
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The SHA256 hex digest of a file, read in chunks (artifacts can be large)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` is either absent/old or complete, never partial.
+
+    The bytes go to a hidden temporary file in the same directory (same filesystem),
+    are fsynced, then ``os.replace``d onto the final name; the directory is fsynced so
+    the rename survives a crash.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class ModelMeta(BaseModel):
+    """What the registry knows about one model (the sidecar JSON)."""
+
+    model_config = ConfigDict(extra="ignore")
+    model_id: str
+    learner: str
+    git_sha: str
+    data_snapshot_id: str
+    metrics: dict[str, float] = Field(default_factory=dict)
+    parent_model_id: str | None = None
+    notes: str = ""
+    registered_at: datetime
+    size_bytes: int | None = None
+
+
+class ExportManifest(BaseModel):
+    """The JSON manifest written beside an exported artifact; Hamilton checks ``sha256``."""
+
+    model_config = ConfigDict(extra="ignore")
+    manifest_version: int = 1
+    model_id: str
+    sha256: str
+    learner: str
+    git_sha: str
+    data_snapshot_id: str
+    parent_model_id: str | None
+    metrics: dict[str, float]
+    #: metric → this model's value minus the parent's, for metrics both have.
+    metric_deltas: dict[str, float] = Field(default_factory=dict)
+    training_samples: int | None = None
+    ready: bool
+    reasons: list[str] = Field(default_factory=list)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    exported_at: datetime
+    artifact_file: str
+    size_bytes: int
+    artifact_path: str = Field("", exclude=True)
+    manifest_path: str = Field("", exclude=True)
+    manifest_sha256: str = Field("", exclude=True)
+
+
+class ModelRegistry:
+    """Register, export, verify and load models; answer where each is on the attestation chain.
+
+    ``emit(event)`` logs an event (``EventLogger.log``, ``list.append``…); ``store`` is
+    where past events are read (optional: without it the registry still registers,
+    exports and verifies from its directory alone).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        emit: Callable[[EventBase], Any] | None = None,
+        store: Any = None,
+        *,
+        registry_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.emit = emit or (lambda _e: None)
+        self.store = store
+        self.dir = Path(registry_dir or settings.registry_dir)
+
+    # --- paths and lookups -------------------------------------------------------
+
+    def artifact_path(self, model_id: str) -> Path:
+        return self.dir / f"{model_id}{ARTIFACT_SUFFIX}"
+
+    def _meta_path(self, model_id: str) -> Path:
+        return self.dir / f"{model_id}.json"
+
+    def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of ``sql`` over the store's views; ``[]`` when the registry has no store."""
+        return fetch_rows(self.store, sql, params) if self.store is not None else []
+
+    def known_ids(self) -> set[str]:
+        """Every model id in the registry directory or in the store's history."""
+        ids = {p.name[:64] for p in self.dir.glob(f"*{ARTIFACT_SUFFIX}") if _HEX64.match(p.name[:64])}
+        ids |= {p.stem for p in self.dir.glob("*.json") if _HEX64.match(p.stem)}
+        ids |= {r["model_id"] for r in self.rows("SELECT DISTINCT model_id FROM v_model_registered")}
+        return ids
+
+    def resolve(self, id_or_prefix: str) -> str:
+        """The full model id for a unique prefix (at least 4 hex characters)."""
+        p = id_or_prefix.strip().lower().removeprefix("sha256:")
+        if not re.fullmatch(r"[0-9a-f]{4,64}", p):
+            raise UnknownModelError(f"{id_or_prefix!r} is not a model id: give at least 4 hex characters of its SHA256")
+        matches = sorted(m for m in self.known_ids() if m.startswith(p))
+        if not matches:
+            raise UnknownModelError(f"no model id starts with {p!r}; `huracan models list` shows the registered models")
+        if len(matches) > 1:
+            shown = ", ".join(m[:16] for m in matches[:5])
+            raise UnknownModelError(f"{p!r} matches {len(matches)} models ({shown}…); give more characters")
+        return matches[0]
+
+    def meta(self, model_id: str) -> ModelMeta:
+        """A model's metadata: the sidecar file, else its latest ``model_registered`` event."""
+        side = self._meta_path(model_id)
+        if side.is_file():
+            return ModelMeta.model_validate_json(side.read_text())
+        rows = self.rows(
+            "SELECT model_id, learner, git_sha, data_snapshot_id, metrics, parent_model_id, notes, "
+            "ts AS registered_at, size_bytes FROM v_model_registered WHERE model_id = ? ORDER BY ts DESC LIMIT 1",
+            [model_id],
+        )
+        if not rows:
+            raise UnknownModelError(f"model {model_id[:16]} is not registered (no sidecar in {self.dir}, no event)")
+        row = dict(rows[0])
+        row["metrics"] = json.loads(row["metrics"]) if isinstance(row["metrics"], str) else (row["metrics"] or {})
+        return ModelMeta.model_validate(row)
+
+    def list_models(self) -> list[ModelMeta]:
+        """Every known model, oldest registration first."""
+        out = []
+        for mid in self.known_ids():
+            try:
+                out.append(self.meta(mid))
+            except UnknownModelError:
+                continue  # an orphan artifact file with neither sidecar nor event
+        return sorted(out, key=lambda m: (m.registered_at, m.model_id))
+
+    # --- register / verify / load -----------------------------------------------
+
+    def register(
+        self,
+        artifact: bytes,
+        *,
+        learner: str,
+        git_sha: str,
+        data_snapshot_id: str,
+        metrics: dict[str, float],
+        parent_model_id: str | None,
+        notes: str,
+        ts: datetime,
+    ) -> str:
+        """Store ``artifact`` under its SHA256, record its metadata, emit ``model_registered``.
+
+        Registering the same bytes again is idempotent for the file (content-addressed)
+        and logs the registration again.
+        """
+        model_id = hashlib.sha256(artifact).hexdigest()
+        path = self.artifact_path(model_id)
+        # Validate everything before touching the disk: a bad git SHA writes nothing.
+        event = ModelRegistered(
+            ts=ts,
+            model_id=model_id,
+            learner=learner,
+            parent_model_id=parent_model_id,
+            git_sha=git_sha,
+            data_snapshot_id=data_snapshot_id,
+            metrics=metrics,
+            artifact_path=str(path),
+            size_bytes=len(artifact),
+            notes=notes,
+        )
+        if not path.is_file() or sha256_file(path) != model_id:
+            atomic_write(path, artifact)
+        meta = ModelMeta(
+            model_id=model_id,
+            learner=learner,
+            git_sha=git_sha,
+            data_snapshot_id=data_snapshot_id,
+            metrics=dict(metrics),
+            parent_model_id=parent_model_id,
+            notes=notes,
+            registered_at=event.ts,
+            size_bytes=len(artifact),
+        )
+        if not self._meta_path(model_id).is_file():
+            atomic_write(self._meta_path(model_id), meta.model_dump_json(indent=2).encode())
+        self.emit(event)
+        return model_id
+
+    def verify(self, path: Path | str, expected: str | None = None) -> str:
+        """Recompute a file's SHA256 and check it against what it should be; return it.
+
+        ``expected`` defaults to what the file claims: a registry artifact is named by
+        its hash, an exported one has a manifest beside it (or ``path`` is that manifest).
+        Raises :class:`TamperedArtifactError` naming expected and actual hashes.
+        """
+        path = Path(path)
+        if path.name.endswith(MANIFEST_SUFFIX):
+            manifest = ExportManifest.model_validate_json(path.read_text())
+            return self.verify(path.parent / manifest.artifact_file, expected or manifest.sha256)
+        if not path.is_file():
+            raise RegistryError(f"no artifact at {path}; check the path (or pass a model id)")
+        if expected is None:
+            stem = path.name.removesuffix(ARTIFACT_SUFFIX)
+            sibling = path.parent / f"{stem}{MANIFEST_SUFFIX}"
+            if _HEX64.match(stem):
+                expected = stem
+            elif sibling.is_file():
+                expected = ExportManifest.model_validate_json(sibling.read_text()).sha256
+            else:
+                raise RegistryError(
+                    f"cannot verify {path}: it is not named by its SHA256 and has no {sibling.name} beside it; "
+                    "pass the expected SHA256 (or verify the model by id)"
+                )
+        actual = sha256_file(path)
+        if actual != expected:
+            raise TamperedArtifactError(path, expected, actual)
+        return actual
+
+    def load(self, model_id: str, loads: Callable[[bytes], T]) -> T:
+        """Verify the stored artifact of ``model_id``, then deserialise it with ``loads``.
+
+        ``loads`` (e.g. ``pickle.loads``) is called only with bytes whose SHA256 equals
+        the model id; a tampered file raises before ``loads`` sees a byte.
+        """
+        model_id = self.resolve(model_id)
+        path = self.artifact_path(model_id)
+        if not path.is_file():
+            raise RegistryError(f"model {model_id[:16]} is known but its artifact {path} is missing")
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != model_id:
+            raise TamperedArtifactError(path, model_id, actual)
+        return loads(data)
+
+    # --- readiness and export ----------------------------------------------------
+
+    def readiness(self, metrics: Mapping[str, float], samples: int | None) -> tuple[bool, list[str]]:
+        """Is a model fit for Hamilton? ``(ready, reasons it is not)``; thresholds from ``settings.readiness``.
+
+        >>> from huracan.config import load_config
+        >>> ModelRegistry(load_config()).readiness({"auc": 0.6, "ece": 0.05}, 5000)
+        (False, ['AUC 0.600 is below the minimum 0.650'])
+        """
+        r = self.settings.readiness
+        reasons = []
+        auc, ece = metrics.get("auc"), metrics.get("ece")
+        if auc is None:
+            reasons.append("AUC unknown: the model has no 'auc' metric")
+        elif auc < r.min_auc:
+            reasons.append(f"AUC {auc:.3f} is below the minimum {r.min_auc:.3f}")
+        if ece is None:
+            reasons.append("ECE unknown: the model has no 'ece' metric")
+        elif ece > r.max_ece:
+            reasons.append(f"ECE {ece:.3f} is above the maximum {r.max_ece:.3f}")
+        if samples is None:
+            reasons.append("training sample count unknown: add 'samples' to the metrics or log its training_session")
+        elif samples < r.min_training_samples:
+            reasons.append(f"trained on {samples} samples, fewer than the minimum {r.min_training_samples}")
+        return (not reasons, reasons)
+
+    def training_samples(self, model_id: str, metrics: Mapping[str, float]) -> int | None:
+        """Samples the model was trained on: its metrics, else its latest training session."""
+        for key in ("samples", "training_samples"):
+            if key in metrics:
+                return int(metrics[key])
+        if "samples_historical" in metrics or "samples_shadow" in metrics:
+            return int(metrics.get("samples_historical", 0) + metrics.get("samples_shadow", 0))
+        rows = self.rows(
+            "SELECT samples_historical + samples_shadow AS n FROM v_training_session "
+            "WHERE model_id = ? ORDER BY trained_at DESC LIMIT 1",
+            [model_id],
+        )
+        return int(rows[0]["n"]) if rows else None
+
+    def export(self, model_id: str, *, ts: datetime, export_dir: Path | None = None) -> ExportManifest:
+        """Copy a verified artifact to ``export_dir`` with its manifest; emit ``model_export``.
+
+        Both files appear atomically under their final names (artifact first, manifest
+        last: a visible manifest means a complete artifact). A model that fails
+        readiness is still exported, marked ``ready: false`` with the reasons.
+        """
+        model_id = self.resolve(model_id)
+        meta = self.meta(model_id)
+        src = self.artifact_path(model_id)
+        if not src.is_file():
+            raise RegistryError(f"cannot export {model_id[:16]}: its artifact {src} is missing; register it again")
+        data = src.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != model_id:
+            raise TamperedArtifactError(src, model_id, actual)
+        samples = self.training_samples(model_id, meta.metrics)
+        ready, reasons = self.readiness(meta.metrics, samples)
+        deltas: dict[str, float] = {}
+        if meta.parent_model_id:
+            try:
+                parent = self.meta(meta.parent_model_id).metrics
+                deltas = {k: meta.metrics[k] - parent[k] for k in sorted(meta.metrics.keys() & parent.keys())}
+            except UnknownModelError:
+                pass  # the parent predates this registry: lineage is kept, deltas are not
+        out_dir = Path(export_dir or self.dir / "exports")
+        stem = f"{meta.learner}-{model_id[:12]}"
+        r = self.settings.readiness
+        manifest = ExportManifest(
+            model_id=model_id,
+            sha256=model_id,
+            learner=meta.learner,
+            git_sha=meta.git_sha,
+            data_snapshot_id=meta.data_snapshot_id,
+            parent_model_id=meta.parent_model_id,
+            metrics=meta.metrics,
+            metric_deltas=deltas,
+            training_samples=samples,
+            ready=ready,
+            reasons=reasons,
+            thresholds={"min_auc": r.min_auc, "max_ece": r.max_ece, "min_training_samples": r.min_training_samples},
+            exported_at=ts,
+            artifact_file=stem + ARTIFACT_SUFFIX,
+            size_bytes=len(data),
+        )
+        body = manifest.model_dump_json(indent=2).encode()
+        atomic_write(out_dir / manifest.artifact_file, data)
+        atomic_write(out_dir / (stem + MANIFEST_SUFFIX), body)
+        manifest = manifest.model_copy(
+            update={
+                "artifact_path": str(out_dir / manifest.artifact_file),
+                "manifest_path": str(out_dir / (stem + MANIFEST_SUFFIX)),
+                "manifest_sha256": hashlib.sha256(body).hexdigest(),
+            }
+        )
+        self.emit(
+            ModelExport(
+                ts=ts,
+                model_id=model_id,
+                export_path=manifest.artifact_path,
+                manifest_sha256=manifest.manifest_sha256,
+                ready=ready,
+                reasons=reasons,
+            )
+        )
+        return manifest
+
+    # --- attestation (huracan.store.attestation) ---------------------------------
+
+    def attestation(self, model_id: str, now: datetime, *, verify_artifact: bool = True) -> Attestation:
+        """Where ``model_id`` stands on snapshot → commit → SHA256 → export → Hamilton's ack."""
+        from huracan.store.attestation import attestation_chain
+
+        return attestation_chain(self, model_id, now, verify_artifact=verify_artifact)
+
+    def pending_ack_alerts(self, now: datetime) -> list[Alert]:
+        """Alerts for ready exports Hamilton has not acknowledged within ``export_ack_timeout_h``."""
+        from huracan.store.attestation import pending_ack_alerts
+
+        return pending_ack_alerts(self, now)
