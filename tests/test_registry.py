@@ -88,7 +88,7 @@ def test_prefix_resolution_errors(tmp_path: Path) -> None:
     # Two ids sharing a prefix (artifact files are named by their hash).
     for tail in ("0" * 60, "1" * 60):
         (reg.dir / f"abcd{tail}.model").write_bytes(b"")
-    with pytest.raises(UnknownModelError, match="matches 2 models .*give more characters"):
+    with pytest.raises(UnknownModelError, match=r"matches 2 models .*give more characters"):
         reg.resolve("abcd")
     assert reg.resolve("abcd1") == "abcd" + "1" * 60
     with pytest.raises(UnknownModelError):
