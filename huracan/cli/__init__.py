@@ -29,6 +29,9 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.daemon_cmd", None),
     ("huracan.cli.demo_cmd", None),
     ("huracan.cli.dashboard_cmd", None),
+    ("huracan.cli.plugins_cmd", "plugins"),
+    ("huracan.cli.gates_cmd", "gates"),
+    ("huracan.cli.explain_cmd", None),
 ]
 
 

@@ -133,7 +133,8 @@ class Plugins:
 
     def _disable(self, name: str, hook: str, exc: BaseException) -> None:
         error = f"{hook} raised {type(exc).__name__}: {exc}"
-        log.error("plugin %s disabled: %s", name, error, exc_info=exc)
+        log.error("plugin %s disabled: %s", name, error)
+        log.debug("traceback of plugin %s in %s", name, hook, exc_info=exc)
         self._infos[name].error = error
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
