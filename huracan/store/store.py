@@ -1,0 +1,282 @@
+"""One query surface over the hot DuckDB tier and the cold Parquet archive.
+
+Example::
+
+    >>> from huracan.config import load_config
+    >>> from huracan.samples import sample_events
+    >>> import tempfile
+    >>> with Store.open(load_config(data_dir=tempfile.mkdtemp())) as store:
+    ...     store.write_events(list(sample_events("signal", n=3)))
+    ...     store.query("SELECT count(*) AS n FROM v_signal")
+    3
+    [{'n': 3}]
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from huracan.config import Settings
+from huracan.events import EVENT_TYPES, Event, EventBase
+from huracan.store._views import RWLock, ViewState, install_views
+from huracan.store.cold import ColdArchive
+from huracan.store.hot import HotDB, table_name, view_name
+from huracan.store.schema import arrow_schema, events_to_arrow, group_by_type, rows_to_events
+
+if TYPE_CHECKING:
+    from huracan.store.roll import RollReport
+
+__all__ = ["Store", "StoreClosedError"]
+
+_ITER_BATCH = 10_000
+
+
+class StoreClosedError(RuntimeError):
+    """The store was used after :meth:`Store.close`."""
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (got naive {value.isoformat()}); use datetime.now(UTC)")
+    return value.astimezone(UTC)
+
+
+class Store:
+    """The event store. Open it with :meth:`Store.open`.
+
+    Thread-safe: every thread gets its own DuckDB cursor (a connection is not), and
+    reads see a consistent pair of tiers even while :meth:`roll` runs.
+    """
+
+    def __init__(self, settings: Settings, hot: HotDB, cold: ColdArchive):
+        self.settings = settings
+        self.hot = hot
+        self.cold = cold
+        self.read_only = hot.read_only
+        self._lock = RWLock()
+        self._local = threading.local()
+        # Weak: callers often drop cursor() results without closing them; close() still
+        # closes whatever is alive, so the database file is released.
+        self._cursors: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+        self._cursors_lock = threading.Lock()
+        self._closed = False
+        self._views = ViewState()
+        self.refresh()
+
+    @classmethod
+    def open(cls, settings: Settings, read_only: bool = False) -> Store:
+        """Open the store of ``settings``: read-write (the single writer) or read-only.
+
+        DuckDB allows one read-write process or several read-only ones, never both; a
+        conflicting open raises :class:`huracan.store.hot.StoreLockedError`.
+        """
+        s = settings.store
+        hot = HotDB(
+            settings.hot_db_path, read_only=read_only, memory_limit=s.duckdb_memory_limit, threads=s.duckdb_threads
+        )
+        try:
+            cold = ColdArchive(settings.cold_uri)
+            return cls(settings, hot, cold)
+        except BaseException:
+            hot.close()
+            raise
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close every cursor and the database; committed data is durable (WAL)."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._cursors_lock:
+            for cur in list(self._cursors):
+                try:
+                    cur.close()
+                except duckdb.Error:
+                    pass
+            self._cursors.clear()
+        self.hot.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosedError(f"the store at {self.hot.path} is closed; open it again with Store.open(settings)")
+
+    # --- cursors and views ---------------------------------------------------------
+
+    def refresh(self, cur: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Re-read the cold listing and rebuild the views (callers hold the write lock or own the store)."""
+        self._check_open()
+        own = cur is None
+        cur = cur or self.hot.con.cursor()
+        try:
+            self.hot.refresh_columns()
+            self._views = ViewState.build(self.hot, self.cold, cur, self._views.generation + 1)
+        finally:
+            if own:
+                cur.close()
+
+    def _new_cursor(self, types: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+        self._check_open()
+        cur = self.hot.con.cursor()
+        install_views(cur, self.hot, self.cold, self._views, types or list(EVENT_TYPES))
+        return cur
+
+    def _thread_cursor(self, slot: str = "internal") -> duckdb.DuckDBPyConnection:
+        """This thread's cursor in ``slot``, with views of the current generation.
+
+        The caller holds the read lock. The store's own calls use the "internal" slot and
+        :meth:`cursor` the "public" one, so a caller reading a result from its cursor is
+        never cut off by a ``store.query()`` on the same thread.
+        """
+        self._check_open()
+        state: dict[str, Any] | None = getattr(self._local, slot, None)
+        if state is None:
+            cur = self.hot.con.cursor()
+            state = {"cur": cur, "gen": -1}
+            setattr(self._local, slot, state)
+            with self._cursors_lock:
+                self._cursors.add(cur)
+        if state["gen"] != self._views.generation:
+            install_views(state["cur"], self.hot, self.cold, self._views, list(EVENT_TYPES))
+            state["gen"] = self._views.generation
+        cur = state["cur"]
+        return cur
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's own cursor, with every ``v_<type>`` view (current as of this call).
+
+        Cheap to call per request: the cursor is made once per thread and kept. Read a
+        result to the end before the next ``cursor().execute`` on the same thread. Closing
+        it is allowed: the next call makes a new one.
+        """
+        with self._lock.read():
+            cur = self._thread_cursor("public")
+            try:
+                cur.execute("SELECT 1").fetchall()
+            except duckdb.ConnectionException:  # the caller closed it
+                delattr(self._local, "public")
+                cur = self._thread_cursor("public")
+        return cur
+
+    # --- writing -------------------------------------------------------------------
+
+    def write_events(self, events: Sequence[EventBase]) -> int:
+        """Append ``events`` (any mix of types): one Arrow insert and commit per type."""
+        n = 0
+        for etype, group in group_by_type(events).items():
+            n += self.write_arrow(etype, events_to_arrow(group, etype))
+        return n
+
+    def write_arrow(self, event_type: str, table: pa.Table) -> int:
+        """Append rows already in ``event_type``'s Arrow schema (``day`` is derived if absent)."""
+        schema = arrow_schema(event_type)
+        if "day" not in table.column_names and "ts" in table.column_names:
+            table = table.append_column("day", pc.cast(table.column("ts"), pa.date32()))
+        names = set(table.column_names)
+        missing = [n for n in schema.names if n not in names]
+        extra = sorted(names - set(schema.names))
+        if missing or extra:
+            raise ValueError(
+                f"write_arrow({event_type!r}): columns do not match the type's schema; "
+                f"missing: {missing or 'none'}, unexpected: {extra or 'none'}. "
+                "Build the table with huracan.store.schema.events_to_arrow or arrow_schema()"
+            )
+        try:
+            table = table.select(schema.names).cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+            raise ValueError(f"write_arrow({event_type!r}): a column has the wrong type: {exc}") from None
+        if table.num_rows and not pc.all(pc.equal(table.column("type"), event_type)).as_py():
+            raise ValueError(f"write_arrow({event_type!r}): the 'type' column holds other event types")
+        if not table.num_rows:
+            return 0
+        with self._lock.read():
+            return self.hot.insert(self._thread_cursor(), event_type, table)
+
+    # --- reading -------------------------------------------------------------------
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run ``sql`` over the views; rows as dicts.
+
+        >>> store.query("SELECT count(*) AS n FROM v_signal WHERE day = ?", [day])  # doctest: +SKIP
+        """
+        with self._lock.read():
+            cur = self._thread_cursor()
+            res = cur.execute(sql, params or [])
+            cols = [d[0] for d in res.description or []]
+            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+
+    def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run ``sql`` over the views; the result as an Arrow table."""
+        with self._lock.read():
+            return self._thread_cursor().sql(sql, params=params or None).to_arrow_table()
+
+    def iter_events(self, start: datetime, end: datetime, types: list[str] | None = None) -> Iterator[Event]:
+        """Events with ``start <= ts < end`` from both tiers, upgraded, in ``ts`` order.
+
+        Streams in batches: memory stays bounded for long ranges.
+        """
+        start, end = _utc(start, "start"), _utc(end, "end")
+        chosen = list(EVENT_TYPES) if types is None else types
+        for t in chosen:
+            arrow_schema(t)  # a clear error for an unknown type, before any work
+        streams = [self._iter_type(t, start, end) for t in chosen]
+        yield from heapq.merge(*streams, key=lambda e: (e.ts, e.event_id))
+
+    def _iter_type(self, etype: str, start: datetime, end: datetime) -> Iterator[Event]:
+        sql = f"SELECT * FROM {view_name(etype)} WHERE day BETWEEN ? AND ? AND ts >= ? AND ts < ? ORDER BY ts, event_id"
+        with self._lock.read():
+            cur = self._new_cursor([etype])
+            reader = cur.sql(sql, params=[start.date(), end.date(), start, end]).to_arrow_reader(batch_size=_ITER_BATCH)
+        try:
+            for batch in reader:
+                yield from rows_to_events(batch, etype)
+        finally:
+            reader.close()
+            cur.close()
+
+    def last_day(self) -> date | None:
+        """The last UTC day with any event, in either tier."""
+        days = [f.day for fl in self._views.files.values() for f in fl]
+        parts = [f"SELECT max(day) AS d FROM {table_name(t)}" for t in EVENT_TYPES if table_name(t) in self.hot.columns]
+        if parts:
+            row = self.query(f"SELECT max(d) AS d FROM ({' UNION ALL '.join(parts)})")
+            if row and row[0]["d"] is not None:
+                days.append(row[0]["d"])
+        return max(days) if days else None
+
+    def counts(self, day: date | None = None) -> dict[str, int]:
+        """Events per type over both tiers (on ``day`` only, when given)."""
+        where, params = ("WHERE day = ?", [day]) if day else ("", [])
+        parts = [f"SELECT '{t}' AS t, count(*) AS n FROM {view_name(t)} {where}" for t in EVENT_TYPES]
+        rows = self.query(" UNION ALL ".join(parts), params * len(parts))
+        return {r["t"]: int(r["n"]) for r in rows}
+
+    def events_total(self) -> int:
+        """Every event held, both tiers."""
+        return sum(self.counts().values())
+
+    def events_today(self, now: datetime | None = None) -> int:
+        """Events of the current UTC day (the daemon's ``status``)."""
+        return sum(self.counts(_utc(now or datetime.now(UTC), "now").date()).values())
+
+    def roll(self, now: datetime | None = None) -> RollReport:
+        """Move hot days older than ``store.hot_days`` to the cold archive; see :mod:`huracan.store.roll`."""
+        from huracan.store.roll import roll
+
+        return roll(self, now)
