@@ -1,0 +1,475 @@
+"""The EventLogger: a bounded, severity-tiered queue that never blocks its caller.
+
+``log(event)`` is a length check and a ``deque.append`` (atomic under the GIL, so
+producers on any thread or event loop share the queue without a lock). Only an
+overloaded queue takes the slow path: DEBUG is shed from ``shed_debug_fill``, everything
+below ERROR from ``kill_switch_fill`` (the kill switch), and at capacity a CRITICAL
+event goes to the disk spool instead of being dropped. A background thread
+(:mod:`huracan.ingest.writer`) writes batches of ``batch_size`` events or whatever
+arrived within ``flush_interval_s`` to the sink.
+
+Example::
+
+    >>> from huracan.ingest import EventLogger, MemorySink
+    >>> from huracan.samples import sample_events
+    >>> sink = MemorySink()
+    >>> with EventLogger(sink) as log:
+    ...     accepted = [log.log(e) for e in sample_events("signal", n=3)]
+    >>> accepted, len(sink.events)
+    ([True, True, True], 3)
+
+The fill bound is soft by at most one event per concurrent producer (the length check
+and the append are two steps); the tiers are decided on that same fill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from huracan.config import IngestSettings
+from huracan.events import EVENT_TYPES, EventBase
+from huracan.ingest.batch import Batch, Chunk, build_batches
+from huracan.ingest.counters import SeverityCounts, arrow_severity_counts, count_severities
+from huracan.ingest.sinks import has_arrow
+from huracan.ingest.spool import Spool
+from huracan.ingest.tiers import CRITICAL, SEVERITIES, SEVERITY_INDEX, TIER_HEALTH, Limits, Tier, admit_batch
+from huracan.ingest.writer import Writer
+
+__all__ = ["EventLogger", "TierListener"]
+
+log = logging.getLogger("huracan.ingest")
+
+#: Called as ``listener(old_tier, new_tier, fill)`` on the thread that saw the change;
+#: it must be quick and must not log into the logger (the monitor only sets a flag).
+TierListener = Callable[[Tier, Tier, int], None]
+
+_SEVERITY_VALUES = pa.array(SEVERITIES)
+
+
+class EventLogger:
+    """Non-blocking event logging into any sink (see :mod:`huracan.ingest.sinks`).
+
+    Args:
+        sink: an object with ``write_events(list)``; ``write_arrow(type, table)`` too for
+            :meth:`log_arrow`.
+        settings: the ``ingest`` section of the settings (defaults when None).
+        spool_dir: where events go when the sink fails or CRITICAL finds the queue full;
+            without one, a failing sink's batches wait in memory and the queue sheds.
+        clock: monotonic seconds; tests pass a controllable one.
+        retry_attempts / retry_backoff_s: a failing write is retried this many times,
+            sleeping ``backoff * 2**attempt`` between tries, before it is spooled.
+        probe_interval_s: while the sink is down, how often the writer tries it again.
+    """
+
+    def __init__(
+        self,
+        sink: Any,
+        settings: IngestSettings | None = None,
+        *,
+        spool_dir: str | Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        retry_attempts: int = 3,
+        retry_backoff_s: float = 0.05,
+        probe_interval_s: float = 1.0,
+    ) -> None:
+        self.settings = settings or IngestSettings()
+        s = self.settings
+        self.sink = sink
+        self.limits = Limits.from_ratios(s.queue_capacity, s.shed_debug_fill, s.kill_switch_fill)
+        self.clock = clock
+        self._q: deque[EventBase | Chunk] = deque()
+        self._extra = 0  # events held in chunks beyond the one item each chunk counts as
+        self._chunks = 0
+        # log() takes the fast path below this fill; set to -1 on close so every call
+        # goes through the slow path, which knows the logger is closed.
+        self._fast_limit = self.limits.shed_debug
+        self.batch_trigger = max(1, min(s.batch_size, self.limits.shed_debug))
+        self._wake_at = self.batch_trigger - 1
+        self._lock = threading.Lock()  # slow path, bulk admission, taking, tier state
+        self.dropped = SeverityCounts()
+        self.overflowed = SeverityCounts()  # CRITICAL that met a full queue, spooled by log()
+        self._tier = Tier.OK
+        self._tier_since = clock()
+        self._kill_seconds = 0.0
+        self.tier_entries = {Tier.SHED_DEBUG: 0, Tier.KILL_SWITCH: 0}
+        self._listeners: list[TierListener] = []
+        self._closed = False
+        self._closed_drops_logged = False
+        self.spool = Spool(spool_dir, int(s.spool_max_mb * 2**20)) if spool_dir is not None else None
+        self.writer = Writer(
+            self,
+            sink,
+            self.spool,
+            batch_size=s.batch_size,
+            flush_interval_s=s.flush_interval_s,
+            retry_attempts=retry_attempts,
+            retry_backoff_s=retry_backoff_s,
+            probe_interval_s=probe_interval_s,
+        )
+
+    # -- the object API --------------------------------------------------------------
+    def log(self, event: EventBase) -> bool:
+        """Queue ``event`` for writing; never blocks, never raises on overload.
+
+        Returns False when the event was shed (queue over a tier's threshold, or the
+        logger is closed); a CRITICAL event is always kept (queue or spool).
+        """
+        q = self._q
+        n = len(q) + self._extra
+        if n < self._fast_limit:
+            q.append(event)
+            if n == self._wake_at:
+                self.writer.wake()
+            return True
+        return self._log_slow(event, n)
+
+    def _log_slow(self, event: EventBase, n: int) -> bool:
+        idx = SEVERITY_INDEX[event.severity]
+        if self._closed:
+            return self._drop_closed(idx, 1)
+        self.writer.wake()
+        with self._lock:
+            changed = self._observe(n)
+            if self.limits.admits(n, idx):
+                self._q.append(event)
+                overflow = False
+            elif idx == CRITICAL:
+                self.overflowed.add_one(CRITICAL)
+                overflow = True
+            else:
+                self.dropped.add_one(idx)
+                return self._announce(changed, False)
+        if overflow:
+            self._overflow_events([event])
+        return self._announce(changed, True)
+
+    # -- the batch API ---------------------------------------------------------------
+    def log_many(self, events: Sequence[EventBase]) -> int:
+        """Queue many events as one item; returns how many were accepted.
+
+        Below the DEBUG threshold this costs one append whatever the length; over it
+        the tier rules apply event by event (vectorised), exactly as for :meth:`log`.
+        """
+        k = len(events)
+        if k == 0:
+            return 0
+        if self._closed:
+            for sev, c in Counter(map(attrgetter("severity"), events)).items():
+                self._drop_closed(SEVERITY_INDEX[sev], c)
+            return 0
+        with self._lock:
+            n = len(self._q) + self._extra
+            if n + k <= self.limits.shed_debug:
+                self._put_chunk(Chunk(k, events=list(events)))
+                changed = None
+                kept, overflow = k, []
+            else:
+                ranks = np.fromiter((SEVERITY_INDEX[e.severity] for e in events), np.int8, k)
+                mask, full_at = admit_batch(ranks, n, self.limits)
+                admitted = [e for e, m in zip(events, mask.tolist(), strict=True) if m]
+                overflow = [e for e in events[full_at:] if SEVERITY_INDEX[e.severity] == CRITICAL]
+                lost = ranks[~mask]
+                for i, c in enumerate(np.bincount(lost, minlength=len(SEVERITIES)).tolist()):
+                    self.dropped.add_one(i, c)
+                self.dropped.add_one(CRITICAL, -len(overflow))
+                self.overflowed.add_one(CRITICAL, len(overflow))
+                if admitted:
+                    self._put_chunk(Chunk(len(admitted), events=admitted))
+                kept = len(admitted)
+                changed = self._observe(n + kept)
+        self.writer.wake()
+        if overflow:
+            self._overflow_events(overflow)
+        self._announce(changed, True)
+        return kept + len(overflow)
+
+    def log_arrow(self, event_type: str, table: pa.Table) -> int:
+        """Queue an Arrow table of one event type (columns as the store's schema).
+
+        Tier rules apply to its ``severity`` column. Returns the rows accepted. Raises
+        ValueError / TypeError for a table or sink that cannot work — never for overload.
+        """
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"log_arrow: unknown event type {event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}")
+        if not has_arrow(self.sink):
+            raise TypeError(
+                f"log_arrow needs a sink with write_arrow(event_type, table); {type(self.sink).__name__} has "
+                "none — use log_many(events) instead"
+            )
+        if "severity" not in table.column_names:
+            raise ValueError(f"log_arrow({event_type!r}): the table has no 'severity' column: {table.column_names}")
+        k = table.num_rows
+        if k == 0:
+            return 0
+        idx = pc.index_in(table.column("severity"), value_set=_SEVERITY_VALUES)
+        if idx.null_count:
+            bad = pc.unique(pc.filter(table.column("severity"), pc.is_null(idx))).to_pylist()[:5]
+            raise ValueError(f"log_arrow({event_type!r}): unknown severity values {bad}; expected one of {SEVERITIES}")
+        if self._closed:
+            for i, c in enumerate(np.bincount(idx.to_numpy(), minlength=len(SEVERITIES)).tolist()):
+                self._drop_closed(i, c)
+            return 0
+        overflow: pa.Table | None = None
+        with self._lock:
+            n = len(self._q) + self._extra
+            if n + k <= self.limits.shed_debug:
+                self._put_chunk(Chunk(k, table=table, event_type=event_type))
+                kept, changed = k, None
+            else:
+                ranks = idx.to_numpy().astype(np.int8)
+                mask, full_at = admit_batch(ranks, n, self.limits)
+                spill = np.zeros(k, dtype=np.bool_)
+                spill[full_at:] = ranks[full_at:] == CRITICAL
+                for i, c in enumerate(np.bincount(ranks[~mask & ~spill], minlength=len(SEVERITIES)).tolist()):
+                    self.dropped.add_one(i, c)
+                kept = int(mask.sum())
+                if kept:
+                    self._put_chunk(Chunk(kept, table=table.filter(pa.array(mask)), event_type=event_type))
+                if spill.any():
+                    overflow = table.filter(pa.array(spill))
+                    self.overflowed.add_one(CRITICAL, overflow.num_rows)
+                changed = self._observe(n + kept)
+        self.writer.wake()
+        if overflow is not None:
+            self._overflow_arrow(event_type, overflow)
+        self._announce(changed, True)
+        return kept + (overflow.num_rows if overflow is not None else 0)
+
+    def _put_chunk(self, chunk: Chunk) -> None:
+        # Under self._lock: _extra and the chunk must appear together for _take.
+        self._q.append(chunk)
+        self._extra += chunk.size - 1
+        self._chunks += 1
+
+    # -- overload and close helpers --------------------------------------------------
+    def _overflow_events(self, events: list[EventBase]) -> None:
+        if self.spool is not None:
+            try:
+                self.spool.append(events, fsync=True)
+                return
+            except Exception:
+                log.exception("could not spool %d CRITICAL event(s); keeping them in memory", len(events))
+        # Never drop CRITICAL: past capacity in memory is the last resort.
+        with self._lock:
+            self.overflowed.add_one(CRITICAL, -len(events))
+            self._put_chunk(Chunk(len(events), events=list(events)))
+
+    def _overflow_arrow(self, event_type: str, table: pa.Table) -> None:
+        if self.spool is not None:
+            try:
+                self.spool.append_arrow(event_type, table, fsync=True)
+                return
+            except Exception:
+                log.exception("could not spool %d CRITICAL row(s); keeping them in memory", table.num_rows)
+        with self._lock:
+            self.overflowed.add_one(CRITICAL, -table.num_rows)
+            self._put_chunk(Chunk(table.num_rows, table=table, event_type=event_type))
+
+    def _drop_closed(self, idx: int, k: int) -> bool:
+        with self._lock:
+            self.dropped.add_one(idx, k)
+        if not self._closed_drops_logged:
+            self._closed_drops_logged = True
+            log.warning("EventLogger is closed: events logged after close() are dropped and counted")
+        return False
+
+    # -- tiers -----------------------------------------------------------------------
+    def add_listener(self, listener: TierListener) -> None:
+        """Call ``listener(old, new, fill)`` whenever the tier changes (see :data:`TierListener`)."""
+        self._listeners.append(listener)
+
+    def _observe(self, fill: int) -> tuple[Tier, Tier, int] | None:
+        # Under self._lock. Returns the change for _announce to report outside the lock.
+        tier = self.limits.tier(fill)
+        old = self._tier
+        if tier == old:
+            return None
+        now = self.clock()
+        if old == Tier.KILL_SWITCH:
+            self._kill_seconds += now - self._tier_since
+        if tier > old:
+            for t in (Tier.SHED_DEBUG, Tier.KILL_SWITCH):
+                if old < t <= tier:
+                    self.tier_entries[t] += 1
+        self._tier, self._tier_since = tier, now
+        return old, tier, fill
+
+    def _announce(self, changed: tuple[Tier, Tier, int] | None, result: bool) -> bool:
+        if changed is not None:
+            for fn in self._listeners:
+                try:
+                    fn(*changed)
+                except Exception:
+                    log.exception("tier listener %r failed", fn)
+        return result
+
+    def observe_fill(self) -> None:
+        """Re-evaluate the tier from the current fill (the writer calls it after draining)."""
+        with self._lock:
+            changed = self._observe(len(self._q) + self._extra)
+        self._announce(changed, True)
+
+    @property
+    def tier(self) -> Tier:
+        return self._tier
+
+    @property
+    def queued(self) -> int:
+        """Events waiting in the queue (the fill, as a count)."""
+        return len(self._q) + self._extra
+
+    # -- the writer's side -----------------------------------------------------------
+    def take(self, max_events: int) -> list[Batch]:
+        """Remove up to ``max_events`` (at least one item) from the queue as sink batches."""
+        q = self._q
+        with self._lock:
+            if not q:
+                return []
+            if self._chunks == 0:
+                items: list[EventBase | Chunk] = [q.popleft() for _ in range(min(len(q), max_events))]
+            else:
+                items, k = [], 0
+                while q and k < max_events:
+                    item = q.popleft()
+                    if type(item) is Chunk:
+                        if k and k + item.size > max_events:
+                            q.appendleft(item)
+                            break
+                        self._extra -= item.size - 1
+                        self._chunks -= 1
+                        k += item.size
+                    else:
+                        k += 1
+                    items.append(item)
+            batches = build_batches(items, self.settings.batch_size)
+            for b in batches:
+                self.writer.accepted.add(b.counts)
+        return batches
+
+    def _queued_by_severity(self) -> list[int]:
+        for _ in range(5):
+            try:
+                items = list(self._q)
+                break
+            except RuntimeError:  # appended to mid-copy (a GC pause let a producer in); retry
+                continue
+        else:
+            return [0] * len(SEVERITIES)
+        out = [0] * len(SEVERITIES)
+        singles = [i for i in items if type(i) is not Chunk]
+        for sev, c in Counter(map(attrgetter("severity"), singles)).items():
+            out[SEVERITY_INDEX[sev]] += c
+        for ch in items:
+            if type(ch) is Chunk:
+                counts = arrow_severity_counts(ch.table) if ch.table is not None else count_severities(ch.events or [])
+                out = [a + b for a, b in zip(out, counts, strict=True)]
+        return out
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> EventLogger:
+        """Start the background writer (replaying the spool first). Returns self."""
+        if self._closed:
+            raise RuntimeError("this EventLogger is closed; create a new one")
+        self.writer.start()
+        return self
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Write everything queued, and the spool, now. True when nothing is left pending.
+
+        Blocks the caller (not other producers) until done or ``timeout`` seconds.
+        Without a running writer the caller's thread does the writing.
+        """
+        return self.writer.flush(timeout)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop accepting, drain the queue and the spool, stop the writer. Idempotent.
+
+        Returns True if everything was written (False: some events remain in the spool
+        for the next start, or in memory if there is no spool).
+        """
+        if self._closed:
+            return self.pending() == 0
+        self._closed = True
+        self._fast_limit = -1
+        ok = self.writer.stop(timeout)
+        if self.spool is not None:
+            self.spool.close()
+        return ok
+
+    async def aflush(self, timeout: float | None = None) -> bool:
+        """:meth:`flush` without blocking the event loop."""
+        return await asyncio.to_thread(self.flush, timeout)
+
+    async def aclose(self, timeout: float | None = None) -> bool:
+        """:meth:`close` without blocking the event loop."""
+        return await asyncio.to_thread(self.close, timeout)
+
+    def pending(self) -> int:
+        """Events not yet written: queued, held after a failed write, and spooled."""
+        spooled = self.spool.pending if self.spool is not None and not self._spool_closed() else 0
+        return self.queued + self.writer.held_events + spooled
+
+    def _spool_closed(self) -> bool:
+        return bool(getattr(self.spool, "_closed", False))
+
+    def __enter__(self) -> EventLogger:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- numbers ---------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Everything a monitor or a Prometheus scrape needs, as plain data."""
+        w = self.writer
+        with self._lock:
+            queued = len(self._q) + self._extra
+            in_queue = self._queued_by_severity()
+            accepted = [a + b + c for a, b, c in zip(w.accepted.n, in_queue, self.overflowed.n, strict=True)]
+            dropped = self.dropped.as_dict()
+            tier, since = self._tier, self._tier_since
+            kill_s = self._kill_seconds + (self.clock() - since if tier == Tier.KILL_SWITCH else 0.0)
+            entries = {t.label: n for t, n in self.tier_entries.items()}
+        spooled = [a + b for a, b in zip(w.spooled.n, self.overflowed.n, strict=True)]
+        spool = self.spool.stats() if self.spool is not None and not self._spool_closed() else None
+        return {
+            "capacity": self.limits.capacity,
+            "queued": queued,
+            "fill": round(queued / self.limits.capacity, 6),
+            "tier": tier.label,
+            "health": TIER_HEALTH[tier].value,
+            "kill_switch": tier == Tier.KILL_SWITCH,
+            "kill_switch_seconds": round(kill_s, 6),
+            "tier_entries": entries,
+            "accepted": dict(zip(SEVERITIES, accepted, strict=True)),
+            "dropped": dropped,
+            "written": w.written.as_dict(),
+            "spooled": dict(zip(SEVERITIES, spooled, strict=True)),
+            "accepted_total": sum(accepted),
+            "dropped_total": sum(dropped.values()),
+            "written_total": w.written.total,
+            "spooled_total": sum(spooled),
+            "replayed_total": w.replayed,
+            "held_events": w.held_events,
+            "batches": w.batches,
+            "batch_latency_ms": w.latency.summary(),
+            "sink_healthy": w.healthy,
+            "write_errors": w.write_errors,
+            "retries": w.retries,
+            "last_error": w.last_error,
+            "spool": spool,
+            "running": w.running,
+            "closed": self._closed,
+        }
