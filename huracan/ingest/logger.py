@@ -155,6 +155,19 @@ class EventLogger:
             self._overflow_events([event])
         return self._announce(changed, True)
 
+    def log_internal(self, event: EventBase) -> bool:
+        """Queue one of Huracan's own events about the queue (the monitor's alerts).
+
+        Admitted whatever the fill, so the record of an overload survives the overload
+        (a recovery notice is INFO and would otherwise be shed by the very queue it is
+        about); the monitor sends a handful per check at most.
+        """
+        if self._closed:
+            return self._drop_closed(SEVERITY_INDEX[event.severity], 1)
+        self._q.append(event)
+        self.writer.wake()
+        return True
+
     # -- the batch API ---------------------------------------------------------------
     def log_many(self, events: Sequence[EventBase]) -> int:
         """Queue many events as one item; returns how many were accepted.

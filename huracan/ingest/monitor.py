@@ -265,7 +265,7 @@ class QueueMonitor:
         level = {Severity.INFO: logging.INFO, Severity.WARNING: logging.WARNING}.get(alert.severity, logging.CRITICAL)
         log.log(level, "%s: %s", alert.name, alert.message)
         if self.log_alerts:
-            self.logger.log(alert)
+            self.logger.log_internal(alert)
         for cb in list(self.callbacks):
             try:
                 cb(alert)
