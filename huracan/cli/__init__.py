@@ -32,6 +32,11 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.plugins_cmd", "plugins"),
     ("huracan.cli.gates_cmd", "gates"),
     ("huracan.cli.explain_cmd", None),
+    ("huracan.cli.trades_cmd", "trades"),
+    ("huracan.cli.learning_cmd", "learning"),
+    ("huracan.cli.models_cmd", "models"),
+    ("huracan.cli.council_cmd", "council"),
+    ("huracan.cli.metrics_cmd", None),
 ]
 
 
