@@ -74,8 +74,8 @@ def explain(
     console.print(t)
     for g in ex.gates:
         if not g.passed:
-            console.print(f"  • {g.sentence}", highlight=False)
-    console.print(ex.summary, highlight=False)
+            console.print(f"  • {g.sentence}", highlight=False, soft_wrap=True)
+    console.print(ex.summary, highlight=False, soft_wrap=True)
 
 
 @trace_app.command("show")

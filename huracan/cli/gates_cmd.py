@@ -10,11 +10,16 @@ from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console,
 
 app = typer.Typer(help="Gate pass rates, accuracy, blocked P&L, threshold what-ifs and history.", no_args_is_help=True)
 
+_VERDICT_SHORT = {"too_strict": "STRICT", "too_loose": "LOOSE", "ok": "ok", "no_data": "-", "no_target": "?"}
 _VERDICT_STYLE = {"too_strict": "bold red", "too_loose": "yellow", "ok": "green", "no_data": "dim", "no_target": "dim"}
 
 
 def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.1%}"
+
+
+def _pct0(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0%}"
 
 
 def _num(v: float | None, fmt: str = ".4g") -> str:
@@ -51,43 +56,35 @@ def report(
     if rep.day is None:
         fail("no gate decisions in the store yet", hint="the Engine logs one gate_decision per gate per signal")
     t = Table(title=f"Gates on {rep.day}", title_justify="left")
-    for col in (
-        "gate",
-        "mode",
-        "threshold",
-        "n",
-        "pass rate",
-        "target",
-        "verdict",
-        "accuracy",
-        "sole acc.",
-        "blocked P&L",
-    ):
-        t.add_column(col, justify="right" if col not in ("gate", "mode", "verdict") else "left")
+    t.add_column("gate (mode)", no_wrap=True)
+    for col in ("thr.", "n", "pass", "verdict", "acc.", "sole", "blocked"):
+        t.add_column(col, justify="left" if col == "verdict" else "right", no_wrap=True)
     for g in rep.gates:
-        target = f"{_pct(g.targets.min)}–{_pct(g.targets.max)}" if g.targets else "-"
-        style = _VERDICT_STYLE[g.verdict]
         t.add_row(
-            g.gate,
-            g.mode,
+            f"{g.gate} ({g.mode})",
             _num(g.threshold),
             str(g.n),
             _pct(g.pass_rate),
-            target,
-            f"[{style}]{g.verdict}[/]\n[dim]{g.verdict_reason}[/]",
-            f"{_pct(g.accuracy)} ({g.good_blocks}/{g.blocks_with_outcome})",
-            f"{_pct(g.sole_accuracy)} ({g.sole_good_blocks}/{g.sole_blocks})",
-            f"{g.blocked_pnl_bps:+.1f} bps",
+            f"[{_VERDICT_STYLE[g.verdict]}]{_VERDICT_SHORT[g.verdict]}[/]",
+            _pct0(g.accuracy),
+            _pct0(g.sole_accuracy),
+            f"{g.blocked_pnl_bps:+.1f}",
         )
     console.print(t)
+    for g in rep.gates:
+        if g.verdict in ("too_strict", "too_loose"):
+            style = _VERDICT_STYLE[g.verdict]
+            console.print(
+                f"[{style}]{g.gate} ({g.mode}) {g.verdict.replace('_', ' ')}:[/] {g.verdict_reason}", soft_wrap=True
+            )
     w = Table(title="What-if (recorded values and outcomes)", title_justify="left")
-    for col in ("gate", "mode", "now", "P&L now", "best", "P&L best", "for ideal pass rate"):
-        w.add_column(col)
+    w.add_column("gate (mode)", no_wrap=True)
+    for col in ("now", "P&L now", "best", "P&L best", "for ideal rate"):
+        w.add_column(col, justify="right", no_wrap=True)
     for s in rep.what_if:
-        ideal = f"{_num(s.threshold_for_ideal)} (→ {_pct(s.ideal_pass_rate)})" if s.ideal_pass_rate is not None else "-"
+        ideal = f"{_num(s.threshold_for_ideal)} (→{_pct0(s.ideal_pass_rate)})" if s.ideal_pass_rate is not None else "-"
         w.add_row(
-            s.gate,
-            s.mode,
+            f"{s.gate} ({s.mode})",
             _num(s.current_threshold),
             f"{s.current_pnl_bps:+.1f} bps",
             _num(s.best_threshold),
@@ -96,8 +93,9 @@ def report(
         )
     console.print(w)
     console.print(
-        "[dim]accuracy = good blocks (blocked a loser) / blocks with a known outcome; sole = blocks where the gate "
-        "alone blocked; blocked P&L = what blocked signals would have made (negative: losses avoided)[/]"
+        "[dim]acc. = good blocks (blocked a loser) / blocks with a known outcome; sole = the same where the gate "
+        "alone blocked; blocked = bps the blocked signals would have made (negative: losses avoided); "
+        "--json has the counts[/]"
     )
 
 
