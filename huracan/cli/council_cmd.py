@@ -1,0 +1,231 @@
+"""`huracan council run|verify|cost`: the AI council and its number verifier."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+
+if TYPE_CHECKING:
+    from huracan.analytics.snapshot import MetricsSnapshot
+    from huracan.config import Settings
+    from huracan.council.schema import CouncilResult, VerifiedNumber
+
+app = typer.Typer(help="The AI council: analysts, judge, number verifier, cost.", no_args_is_help=True)
+
+SnapshotOpt = Annotated[
+    Path | None,
+    typer.Option("--snapshot", "-s", help="A snapshot JSON as written by `huracan metrics --json` (skips computing)."),
+]
+
+
+def load_snapshot(path: Path) -> MetricsSnapshot:
+    """Read a snapshot file, failing with a message that says what is wrong with it."""
+    from pydantic import ValidationError
+
+    from huracan.analytics.snapshot import MetricsSnapshot
+
+    if not path.is_file():
+        fail(f"no such snapshot file: {path}", hint="write one with `huracan metrics --json > snapshot.json`", code=2)
+    try:
+        return MetricsSnapshot.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        fail(
+            f"{path} is not a metrics snapshot ({exc.error_count()} problem(s); first at {where}: {first['msg']})",
+            hint="pass the JSON printed by `huracan metrics --json`",
+            code=2,
+        )
+
+
+def _compute(cfg: Settings, day: date | None) -> MetricsSnapshot:
+    try:
+        from huracan.analytics.metrics import compute_snapshot
+        from huracan.daemon.access import open_reader
+        from huracan.plugins.manager import get_plugins
+    except ImportError as exc:  # a partial install or an older tree
+        fail(f"cannot compute a snapshot here ({exc})", hint="pass --snapshot FILE from `huracan metrics --json`")
+    with open_reader(cfg) as conn:
+        if day is None:
+            row = conn.execute("SELECT max(day) FROM v_signal").fetchone()
+            day = row[0] if row and row[0] is not None else None
+        if day is None:
+            fail("the store has no signals yet, so there is no day to report", hint="pass --date or --snapshot FILE")
+        return compute_snapshot(conn, day, get_plugins(cfg), cfg)
+
+
+def _number_rows(numbers: list[VerifiedNumber]) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": n.text,
+            "span": [n.start, n.end],
+            "matched": f"{n.metric_id}.{n.field}" if n.metric_id else "unverified",
+            "action": n.action if n.metric_id or n.action == "removed" else "flagged",
+        }
+        for n in numbers
+    ]
+
+
+def _print_table(numbers: list[VerifiedNumber]) -> None:
+    from rich.table import Table
+
+    table = Table("number", "span", "matched", "action", title="verification", title_justify="left")
+    for row in _number_rows(numbers):
+        style = "red" if row["matched"] == "unverified" else None
+        table.add_row(row["number"], f"{row['span'][0]}–{row['span'][1]}", row["matched"], row["action"], style=style)
+    console.print(table)
+
+
+def _print_result(r: CouncilResult) -> None:
+    console.print(f"[bold]Council for {r.date}[/] — mode [bold]{r.mode}[/], judge {r.judge_model or '(deterministic)'}")
+    for a in r.analyses:
+        head = f"[{a.label}] " if a.label else ""
+        state = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "substituted": "[yellow]offline stand-in[/]"}
+        console.print(f"\n[bold]{head}{a.role}[/] ({a.model}) {state[a.status]}")
+        if a.error:
+            console.print(f"  [dim]{a.error}[/]", highlight=False, markup=False)
+        if a.analysis:
+            console.print(f"  {a.analysis.summary}", highlight=False, markup=False)
+            for f in a.analysis.findings:
+                console.print(
+                    f"  - [{f.severity}] {f.title} ({', '.join(f.metric_ids)})", highlight=False, markup=False
+                )
+    console.print("\n[bold]Digest text[/]")
+    console.print(r.text, highlight=False, markup=False)
+    console.print()
+    _print_table(r.verification)
+    for flag in r.flags:
+        console.print(f"[yellow]flag[/] {flag.kind}: {flag.detail}", highlight=False)
+    if r.canary:
+        mark = "[green]caught[/]" if r.canary.caught else "[bold red]MISSED[/]"
+        console.print(f"canary {r.canary.planted}: {mark}", highlight=False)
+    c = r.cost
+    console.print(
+        f"cost: ${c.run_usd:.4f} this run ({len(c.calls)} calls), ${c.month_to_date_usd:.2f} of "
+        f"${c.monthly_budget_usd:.2f} this month",
+        highlight=False,
+    )
+    for note in r.notes:
+        console.print(f"[dim]note:[/] {note}", highlight=False)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    date: DateOpt = None,
+    snapshot: SnapshotOpt = None,
+    seed: Annotated[int, typer.Option(help="Seeds the analysts' anonymous order and the canary.")] = 0,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Run the council on a day: analyses, the judge's verified text, the verification table, the cost."""
+    from huracan.council import run_council
+
+    cfg = settings(ctx, config, data_dir)
+    snap = load_snapshot(snapshot) if snapshot else _compute(cfg, parse_day(date))
+    if json:
+        result = run_council(snap, cfg, seed=seed)
+        print_json(result)
+        return
+    with console.status("the council is deliberating…"):
+        result = run_council(snap, cfg, seed=seed)
+    _print_result(result)
+    if result.canary is not None and not result.canary.caught:
+        raise typer.Exit(3)
+
+
+@app.command("verify")
+def verify(
+    snapshot: Annotated[Path, typer.Option("--snapshot", "-s", help="Snapshot JSON from `huracan metrics --json`.")],
+    text: Annotated[Path, typer.Option("--text", "-t", help="The text to check ('-' for stdin).")],
+    json: JsonOpt = False,
+) -> None:
+    """Check every number in a text against a snapshot; exit 0 only if all are verified.
+
+    Placeholders such as {auc} are rendered first. Unsupported change words ("improved"
+    about a change the snapshot marks as not significant) count as failures too.
+    """
+    import sys
+
+    from huracan.council.numbers import POLICY
+    from huracan.council.placeholders import render
+    from huracan.council.verifier import verify as verify_text
+
+    snap = load_snapshot(snapshot)
+    if str(text) == "-":
+        raw = sys.stdin.read()
+    elif text.is_file():
+        raw = text.read_text(encoding="utf-8")
+    else:
+        fail(f"no such text file: {text}", code=2)
+    rendered = render(raw, snap, on_error="keep")
+    report = verify_text(rendered.text, snap, rendered.spans)
+    ok = report.ok and not rendered.errors
+    if json:
+        print_json(
+            {
+                "ok": ok,
+                "numbers": _number_rows(report.numbers),
+                "unknown_placeholders": [{"placeholder": p, "error": e} for p, e in rendered.errors],
+                "wording": [f.model_dump() for f in report.wording],
+                "policy": POLICY,
+            }
+        )
+    else:
+        _print_table(report.numbers)
+        for p, e in rendered.errors:
+            console.print(f"[red]unknown placeholder[/] {p}: {e}", highlight=False)
+        for f in report.wording:
+            console.print(f"[red]wording[/] {f.detail} (…{f.text}…)", highlight=False)
+        n_bad = len(report.unverified) + len(rendered.errors) + len(report.wording)
+        summary = "every number verified" if ok else f"{n_bad} problem(s)"
+        console.print(f"{len(report.numbers)} number(s): {summary}")
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command("cost")
+def cost(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Month-to-date council spend against the budget, per model, from the ledger."""
+    from datetime import UTC, datetime
+
+    from huracan.council.budget import Ledger
+
+    cfg = settings(ctx, config, data_dir)
+    ledger = Ledger.for_settings(cfg)
+    now = datetime.now(UTC)
+    month = now.strftime("%Y-%m")
+    per_model: dict[str, dict[str, float]] = {}
+    for r in ledger.records():
+        if r.get("kind") == "call" and str(r.get("ts", "")).startswith(month):
+            m = per_model.setdefault(str(r.get("model")), {"calls": 0, "tokens": 0, "usd": 0.0})
+            m["calls"] += 1
+            m["tokens"] += int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
+            m["usd"] += float(r.get("cost_usd", 0.0))
+    spent = sum(m["usd"] for m in per_model.values())
+    out = {
+        "month": month,
+        "spent_usd": round(spent, 6),
+        "monthly_budget_usd": cfg.council.monthly_budget_usd,
+        "per_run_cap_usd": cfg.council.per_run_cap_usd,
+        "models": per_model,
+        "ledger": str(ledger.path),
+    }
+    if json:
+        print_json(out)
+        return
+    console.print(f"council spend {month}: ${spent:.4f} of ${cfg.council.monthly_budget_usd:.2f}")
+    for model, m in sorted(per_model.items()):
+        console.print(f"  {model:<40} {int(m['calls']):>5} calls {int(m['tokens']):>9} tokens  ${m['usd']:.4f}")
+    if not per_model:
+        console.print(f"  no calls this month (ledger: {ledger.path})", highlight=False)
