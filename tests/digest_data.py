@@ -20,6 +20,7 @@ from huracan.analytics.snapshot import (
 )
 from huracan.council.schema import AnalysisRecord, CallCost, CostSummary, CouncilResult, VerifiedNumber
 from huracan.digest.history import CalibrationBin, GatePass, History, TrainingPoint
+from huracan.digest.render import RenderedDigest
 
 DAY = date(2025, 11, 6)
 HOSTILE = "<script>alert(1)</script>"
@@ -204,3 +205,31 @@ def history(days: int = 30) -> History:
         importance_now=now,
         importance_prev=prev,
     )
+
+
+def tiny_png(seed: int = 0) -> bytes:
+    """A valid 1x1 PNG (distinct per seed): stands in for charts where pixels don't matter."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"\x00" + bytes([seed % 256, 0, 0])
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def fast_rendered(long: bool = False) -> RenderedDigest:
+    """A rendered digest with stand-in chart PNGs (drawing real charts takes seconds)."""
+    from dataclasses import replace
+
+    from huracan.config import load_config
+    from huracan.digest import ChartImage, build_digest, render
+
+    d = build_digest(snapshot(extra_metrics=300 if long else 0), council(long=long), None, load_config())
+    charts = tuple(
+        ChartImage(key, key.replace("_", " ").title(), f"Alt text for the {key} chart.", tiny_png(i))
+        for i, key in enumerate(("learning", "shadow_pnl", "gates", "reliability", "importance"))
+    )
+    return render(replace(d, charts=charts))

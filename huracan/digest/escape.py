@@ -45,7 +45,14 @@ def tg_escape(value: Any) -> str:
 def md_escape(value: Any) -> str:
     """Escape for Markdown (archive file, Discord): text stays text, never markup."""
     s = _MD_INLINE.sub(r"\\\1", plain(value))
-    return _MD_BLOCK.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    return _MD_BLOCK.sub(_block, s)
+
+
+def _block(m: re.Match[str]) -> str:
+    marker = m.group(2)
+    if marker[0].isdigit():  # "1." -> "1\." (a backslash before a digit is no escape)
+        return m.group(1) + marker[:-1] + "\\" + marker[-1]
+    return m.group(1) + "\\" + marker
 
 
 def discord_escape(value: Any) -> str:
