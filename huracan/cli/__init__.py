@@ -26,6 +26,7 @@ app = typer.Typer(
 GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.config_cmd", "config"),
     ("huracan.cli.events_cmd", "events"),
+    ("huracan.cli.store_cmd", "store"),
     ("huracan.cli.daemon_cmd", None),
     ("huracan.cli.demo_cmd", None),
     ("huracan.cli.dashboard_cmd", None),

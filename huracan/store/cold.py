@@ -95,7 +95,7 @@ class ColdArchive:
         self.uri = uri
         self.fs, self.root = _resolve(uri)
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
-        self._schemas: dict[str, pa.Schema] = {}  # footer cache: published files are immutable
+        self._meta: dict[str, pq.FileMetaData] = {}  # footer cache: published files are immutable
 
     # --- listing -------------------------------------------------------------------
 
@@ -166,7 +166,7 @@ class ColdArchive:
             tmp.unlink(missing_ok=True)
             if not self.is_local:
                 shutil.rmtree(staging, ignore_errors=True)
-        self._schemas.pop(final, None)
+        self._meta.pop(final, None)
         size = self.fs.get_file_info(final).size or 0
         return ColdFile(event_type, day, final, size)
 
@@ -189,22 +189,33 @@ class ColdArchive:
             return pa.table({"event_id": pa.array([], pa.string())})
         return pa.concat_tables(tables)
 
+    def metadata(self, files: list[ColdFile]) -> list[pq.FileMetaData]:
+        """The Parquet footers of ``files``, read once per file and cached.
+
+        Read in parallel: on an object store each footer is a round trip.
+        """
+        missing = [f.path for f in files if f.path not in self._meta]
+        if missing:
+            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
+                for path, meta in zip(missing, pool.map(self._read_metadata, missing), strict=True):
+                    self._meta[path] = meta
+        return [self._meta[f.path] for f in files]
+
+    def _read_metadata(self, path: str) -> pq.FileMetaData:
+        with self.fs.open_input_file(path) as fh:
+            return pq.read_metadata(fh)
+
+    def row_counts(self, files: list[ColdFile]) -> list[int]:
+        """Rows per file, from the footers (no data read)."""
+        return [m.num_rows for m in self.metadata(files)]
+
     def schema(self, files: list[ColdFile]) -> pa.Schema:
         """The unified schema of ``files`` plus the ``type`` / ``day`` partition columns.
 
-        Files written by older versions may lack or have extra columns; footers are read
-        once per file (in parallel: on an object store each is a round trip) and cached.
+        Files written by older releases may lack columns or have others (``pnl_pct``).
         """
-        missing = [f.path for f in files if f.path not in self._schemas]
-        if missing:
-            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
-                for path, sch in zip(missing, pool.map(self._read_schema, missing), strict=True):
-                    self._schemas[path] = sch
-        schemas = [self._schemas[f.path] for f in files]
+        schemas = [m.schema.to_arrow_schema().remove_metadata() for m in self.metadata(files)]
         return pa.unify_schemas([*schemas, PARTITIONING_SCHEMA], promote_options="permissive")
-
-    def _read_schema(self, path: str) -> pa.Schema:
-        return pq.read_schema(path, filesystem=self.fs).remove_metadata()
 
     def dataset(self, files: list[ColdFile]) -> ds.Dataset:
         """A pyarrow dataset over ``files``, with ``type`` and ``day`` from their paths."""

@@ -141,13 +141,5 @@ class HotDB:
             cur.unregister(name)
         return table.num_rows
 
-    def size_bytes(self) -> int:
-        """Bytes on disk of the DuckDB file and its write-ahead log."""
-        total = 0
-        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
-            if p.exists():
-                total += p.stat().st_size
-        return total
-
     def close(self) -> None:
         self.con.close()

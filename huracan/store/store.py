@@ -177,14 +177,41 @@ class Store:
     # --- writing -------------------------------------------------------------------
 
     def write_events(self, events: Sequence[EventBase]) -> int:
-        """Append ``events`` (any mix of types): one Arrow insert and commit per type."""
-        n = 0
-        for etype, group in group_by_type(events).items():
-            n += self.write_arrow(etype, events_to_arrow(group, etype))
+        """Append ``events`` (any mix of types) in one transaction: all of them or none.
+
+        One Arrow insert per type; a SIGKILL at any point loses or keeps the whole batch.
+        """
+        groups = group_by_type(events)
+        return self._insert({etype: events_to_arrow(group, etype) for etype, group in groups.items()})
+
+    def _insert(self, tables: dict[str, pa.Table]) -> int:
+        self._writable()
+        tables = {t: tb for t, tb in tables.items() if tb.num_rows}
+        if not tables:
+            return 0
+        with self._lock.read():
+            cur = self._thread_cursor()
+            if len(tables) == 1:  # one statement is one transaction already
+                [(etype, table)] = tables.items()
+                return self.hot.insert(cur, etype, table)
+            cur.begin()
+            try:
+                n = sum(self.hot.insert(cur, etype, table) for etype, table in tables.items())
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
         return n
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise PermissionError(
+                f"the store at {self.hot.path} is open read-only; open it with Store.open(settings) to write"
+            )
 
     def write_arrow(self, event_type: str, table: pa.Table) -> int:
         """Append rows already in ``event_type``'s Arrow schema (``day`` is derived if absent)."""
+        self._writable()
         schema = arrow_schema(event_type)
         if "day" not in table.column_names and "ts" in table.column_names:
             table = table.append_column("day", pc.cast(table.column("ts"), pa.date32()))
@@ -203,10 +230,7 @@ class Store:
             raise ValueError(f"write_arrow({event_type!r}): a column has the wrong type: {exc}") from None
         if table.num_rows and not pc.all(pc.equal(table.column("type"), event_type)).as_py():
             raise ValueError(f"write_arrow({event_type!r}): the 'type' column holds other event types")
-        if not table.num_rows:
-            return 0
-        with self._lock.read():
-            return self.hot.insert(self._thread_cursor(), event_type, table)
+        return self._insert({event_type: table})
 
     # --- reading -------------------------------------------------------------------
 

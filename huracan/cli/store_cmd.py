@@ -1,0 +1,104 @@
+"""`huracan store info|roll`: what the event store holds, and the hot -> cold roll by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+
+app = typer.Typer(help="The event store: hot DuckDB + cold Parquet archive.", no_args_is_help=True)
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _days(d: dict[str, Any]) -> str:
+    return f"{d['count']} ({d['first']} .. {d['last']})" if d["count"] else "none"
+
+
+@app.command("info")
+def info(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Size, rows per event type in the hot and cold tiers, and the days each holds."""
+    from rich.table import Table
+
+    from huracan.daemon.access import DaemonUnavailable, open_reader
+    from huracan.store.info import store_info
+
+    cfg = settings(ctx, config, data_dir)
+    try:
+        with open_reader(cfg) as conn:
+            out = store_info(cfg, conn)
+    except DaemonUnavailable as exc:
+        fail(f"the daemon is running but did not answer: {exc}", hint="check `huracan status` and the journal")
+    except OSError as exc:
+        fail(f"cannot read the cold archive {cfg.cold_uri!r}: {exc}", hint="check store.cold_uri and its credentials")
+    if as_json:
+        print_json(out)
+        return
+    console.print(f"hot  {out['hot_path']}  {_size(out['bytes']['hot'])}, days {_days(out['days']['hot'])}")
+    console.print(
+        f"cold {out['cold_uri']}  {_size(out['bytes']['cold'])} in {out['files']['cold']} files, "
+        f"days {_days(out['days']['cold'])}"
+    )
+    table = Table("type", "hot", "cold", "total")
+    for etype, n in out["types"].items():
+        table.add_row(etype, f"{n['hot']:,}", f"{n['cold']:,}", f"{n['hot'] + n['cold']:,}")
+    rows = out["rows"]
+    table.add_row("[bold]all[/]", f"{rows['hot']:,}", f"{rows['cold']:,}", f"{rows['hot'] + rows['cold']:,}")
+    console.print(table)
+
+
+@app.command("roll")
+def roll(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    now: Annotated[
+        str | None,
+        typer.Option(help="Pretend it is this UTC time (ISO 8601); days older than store.hot_days before it move."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move hot days older than `store.hot_days` to the cold archive (safe to rerun)."""
+    from huracan.store import Store, StoreLockedError
+
+    cfg = settings(ctx, config, data_dir)
+    at = datetime.now(UTC)
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError:
+            fail(f"--now {now!r} is not an ISO 8601 time, e.g. 2025-11-13T00:45:00Z", code=2)
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    try:
+        with Store.open(cfg) as store:
+            report = store.roll(at)
+    except StoreLockedError:
+        fail(
+            "the daemon holds the store, so it cannot be rolled from here",
+            hint=f"the daemon rolls every night at {cfg.scheduler.roll_at} UTC; stop it to roll by hand",
+        )
+    except OSError as exc:
+        fail(
+            f"the roll failed writing to {cfg.cold_uri!r}: {exc}",
+            hint="fix the cause and rerun: the roll is idempotent",
+        )
+    if as_json:
+        print_json(report.as_dict())
+        return
+    if not report.moved and not report.reconciled:
+        console.print(f"nothing to roll: no hot day is on or before {report.cutoff}")
+        return
+    days = ", ".join(d.isoformat() for d in report.days)
+    console.print(f"rolled {report.rows:,} events in {len(report.moved)} files (days {days or 'none'})")
+    if report.reconciled:
+        console.print(f"finished an interrupted roll: {report.reconciled:,} hot rows were already archived")
