@@ -71,7 +71,7 @@ class SchedulerSettings(Section):
     roll_at: time = Field(time(0, 45), description="UTC time of the hot→cold roll")
     catchup_days: int = Field(3, ge=0, description="missed nights caught up at start")
     monitor_interval_s: float = Field(5.0, gt=0)
-    alert_interval_s: float = Field(60.0, gt=0)
+    alert_interval_s: float = Field(900.0, gt=0, description="seconds between intraday alert evaluations")
     deadman_digest_hour: int = Field(6, ge=0, le=23, description="UTC hour by which the digest must be delivered")
     deadman_ingest_silence_min: float = Field(60.0, gt=0)
     misfire_grace_s: int = Field(3600, ge=1)

@@ -53,6 +53,7 @@ def daemon(
         cfg.api.port = port
     logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry URLs with tokens
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one INFO line per job run
     other = read_runfile(cfg.data_dir)
     if other is not None:
         fail(
@@ -188,12 +189,15 @@ def jobs_list(
     url: UrlOpt = None,
     limit: Annotated[int, typer.Option(help="How many runs.")] = 30,
     job: Annotated[str | None, typer.Option(help="Only this job.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include the queue monitor's frequent ticks.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Recorded job runs (start, end, status, error), newest first."""
     if ctx.invoked_subcommand:
         return
     cfg = settings(ctx, config, data_dir)
+    if job is None and not all_:
+        limit *= 20  # fetch enough to still show `limit` runs once monitor ticks are hidden
     q = f"/v1/jobs?limit={limit}" + (f"&job={job}" if job else "")
     runs = _daemon_get(cfg, url, q)
     if runs is None:
@@ -207,6 +211,8 @@ def jobs_list(
                 runs = [r for r in _local_jobs(store.cursor(), limit) if job is None or r["job"] == job]
             finally:
                 store.close()
+    if job is None and not all_:
+        runs = [r for r in runs if r["job"] != "monitor"][: limit // 20]
     if json:
         print_json(runs)
     else:

@@ -3,7 +3,7 @@
 DuckDB lets one process hold the database read-write, never alongside readers, so
 while the daemon runs every read goes through its ``/v1/sql`` API. :func:`open_reader`
 hides which: it yields a *connection-like* object supporting ``execute(sql, params)``
-then ``fetchall()`` / ``fetchone()`` / ``fetch_arrow_table()`` / ``description``.
+then ``fetchall()`` / ``fetchone()`` / ``to_arrow_table()`` / ``description``.
 
 >>> from huracan.config import load_config
 >>> import tempfile, pathlib
@@ -79,10 +79,10 @@ class _RemoteResult:
     def description(self) -> list[tuple[Any, ...]]:
         return [(f.name, str(f.type), None, None, None, None, None) for f in self.table.schema]
 
-    def fetch_arrow_table(self) -> Any:
+    def to_arrow_table(self) -> Any:
         return self.table
 
-    arrow = fetch_arrow_table
+    fetch_arrow_table = to_arrow_table  # the DuckDB 1.x name
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         cols = [c.to_pylist() for c in self.table.columns]

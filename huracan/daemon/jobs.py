@@ -25,24 +25,17 @@ class JobContext:
     store: Any
     logger: Any
     plugins: Any
-    #: alert name -> last time sent, for the notifier cooldown
-    alert_sent: dict[str, float] = field(default_factory=dict)
+    monitor: Any = None
+    #: hands an alert to the notifiers (the daemon's AlertDispatcher applies the cooldown)
+    dispatch: Callable[[Alert], None] = lambda alert: None
     started_at: float = field(default_factory=time.time)
     #: wall time of the last accepted ingest (None: nothing yet)
     last_ingest_at: Callable[[], float | None] = lambda: None
 
-    def raise_alert(self, alert: Alert) -> bool:
-        """Log the alert and send it through the notifiers, at most once per cooldown."""
+    def raise_alert(self, alert: Alert) -> None:
+        """Store the alert and send it through the notifiers."""
         self.logger.log(alert)
-        now = time.time()
-        last = self.alert_sent.get(alert.name)
-        if last is not None and now - last < self.settings.ingest.alert_cooldown_s:
-            return False
-        self.alert_sent[alert.name] = now
-        from huracan.pipeline import send_alert
-
-        send_alert(self.settings, self.plugins, alert)
-        return True
+        self.dispatch(alert)
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,10 @@ def _nightly(ctx: JobContext, day: date | None) -> dict[str, Any]:
 
     assert day is not None
     ctx.logger.flush()
-    return run_nightly(ctx.settings, ctx.store, ctx.plugins, day, deliver=True).summary()
+    result = run_nightly(ctx.settings, ctx.store, ctx.plugins, day, deliver=True)
+    for alert in result.alerts:
+        ctx.raise_alert(alert)
+    return result.summary()
 
 
 def _roll(ctx: JobContext, day: date | None) -> dict[str, Any]:
@@ -73,19 +69,17 @@ def _roll(ctx: JobContext, day: date | None) -> dict[str, Any]:
 
 
 def _monitor(ctx: JobContext, day: date | None) -> dict[str, Any]:
-    monitor = getattr(ctx.logger, "monitor", None)
-    if monitor is not None:
-        monitor.check()
-    stats = ctx.logger.stats()
-    return {k: stats.get(k) for k in ("fill", "health", "kill_switch")}
+    report = ctx.monitor.check()
+    return {"health": str(getattr(report, "health", "")), "fill": ctx.logger.stats().get("fill")}
 
 
 def _alerts(ctx: JobContext, day: date | None) -> dict[str, Any]:
     from huracan.pipeline import evaluate_alerts
 
     alerts = evaluate_alerts(ctx.settings, ctx.store, ctx.plugins, datetime.now(UTC))
-    sent = sum(ctx.raise_alert(a) for a in alerts)
-    return {"alerts": len(alerts), "sent": sent}
+    for a in alerts:
+        ctx.raise_alert(a)
+    return {"alerts": [a.name for a in alerts]}
 
 
 def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:

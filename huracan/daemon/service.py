@@ -98,6 +98,7 @@ class Daemon:
         self.url = ""
         self.job_outcomes: dict[tuple[str, str], int] = {}
         self._opened = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- start-up ---------------------------------------------------------------
     def open(self) -> None:
@@ -123,14 +124,29 @@ class Daemon:
         self.plugins = get_plugins(s)
         for name, err in self.plugins.disabled.items():
             log.error("plugin %s disabled: %s", name, err)
+        from huracan.digest.alerts import AlertDispatcher
+        from huracan.ingest import QueueMonitor
+
+        self.alerts = AlertDispatcher(self.plugins.notifiers(), cooldown_s=s.ingest.alert_cooldown_s)
+        self.monitor = QueueMonitor(self.logger, s.ingest, callbacks=[self._dispatch_alert])
         self.ctx = JobContext(
             settings=s,
             store=self.store,
             logger=self.logger,
             plugins=self.plugins,
+            monitor=self.monitor,
+            dispatch=self._dispatch_alert,
             last_ingest_at=lambda: self.ingest_stats.last_at,
         )
         self._opened = True
+
+    def _dispatch_alert(self, alert: Any) -> None:
+        """Send an alert to the notifiers from any thread (the sends run on the loop)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        fut = asyncio.run_coroutine_threadsafe(self.alerts.send(alert), loop)
+        fut.add_done_callback(lambda f: f.exception() and log.error("alert %s not sent: %s", alert.name, f.exception()))
 
     # -- running jobs -------------------------------------------------------------
     async def run_job(self, name: str, day: date | None = None, trigger: str = "schedule") -> dict[str, Any]:
@@ -198,7 +214,7 @@ class Daemon:
         statements = duckdb.extract_statements(sql)
         if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
             raise PermissionError("only a single read-only SELECT statement is allowed on /v1/sql")
-        return self.store.cursor().execute(sql, params or None).fetch_arrow_table()
+        return self.store.cursor().execute(sql, params or None).to_arrow_table()
 
     def health(self) -> dict[str, Any]:
         stats = self.logger.stats() if self._opened else {}
@@ -248,6 +264,7 @@ class Daemon:
         host = host or self.settings.api.host
         port = self.settings.api.port if port is None else port
         loop = asyncio.get_running_loop()
+        self._loop = loop
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
 
