@@ -24,6 +24,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -139,15 +140,14 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def _aware_utc(v: Any, info_name: str) -> Any:
-    if isinstance(v, datetime):
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise ValueError(
-                f"{info_name} must be timezone-aware (got naive {v.isoformat()}); "
-                "use datetime.now(timezone.utc) or append 'Z' / '+00:00'"
-            )
-        return v.astimezone(UTC)
-    return v
+def _to_utc(v: datetime) -> datetime:
+    # pydantic's AwareDatetime already refused naive values (in Rust, cheaply); only
+    # other zones need converting, so UTC values pass through untouched.
+    return v if v.tzinfo is UTC else v.astimezone(UTC)
+
+
+#: A timezone-aware datetime, normalised to UTC; naive values are rejected.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
 class EventBase(BaseModel):
@@ -158,7 +158,7 @@ class EventBase(BaseModel):
     type: str
     schema_version: int = 1
     event_id: Ident = Field(default_factory=new_id)
-    ts: datetime = Field(default_factory=utcnow)
+    ts: UtcDatetime = Field(default_factory=utcnow)
     severity: Severity = Severity.INFO
     source: Source = "engine"
 
@@ -166,31 +166,15 @@ class EventBase(BaseModel):
     #: upgraded on read through :func:`register_upgrade` functions.
     CURRENT_VERSION: ClassVar[int] = 1
 
-    @model_validator(mode="before")
-    @classmethod
-    def _timestamps_aware(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for k, v in data.items():
-                if isinstance(v, datetime):
-                    data[k] = _aware_utc(v, k)
-        return data
-
-    @field_validator("ts", mode="after")
-    @classmethod
-    def _ts_utc(cls, v: datetime) -> datetime:
-        return _aware_utc(v, "ts")
-
 
 class LabelledEvent(EventBase):
     """An event carrying a label or outcome: the leakage rule applies."""
 
-    decision_timestamp: datetime
-    label_cutoff_timestamp: datetime
+    decision_timestamp: UtcDatetime
+    label_cutoff_timestamp: UtcDatetime
 
     @model_validator(mode="after")
     def _no_leakage(self) -> LabelledEvent:
-        for name in ("decision_timestamp", "label_cutoff_timestamp"):
-            _aware_utc(getattr(self, name), name)
         if self.decision_timestamp > self.label_cutoff_timestamp:
             raise ValueError(
                 f"leakage: event {self.event_id} ({self.type}) has decision_timestamp "
@@ -301,8 +285,8 @@ class TrainingSession(EventBase):
     session_id: Ident
     model_id: Sha256
     learner: Ident = "meta_label"
-    trained_at: datetime
-    data_cutoff_timestamp: datetime
+    trained_at: UtcDatetime
+    data_cutoff_timestamp: UtcDatetime
     duration_s: NonNegative
     samples_historical: Annotated[int, Field(ge=0)]
     samples_shadow: Annotated[int, Field(ge=0)]
@@ -592,6 +576,8 @@ def format_validation_error(exc: ValidationError) -> list[str]:
             loc = loc[1:]
         path = ".".join(loc) or "(event)"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "timezone_aware":
+            msg += " (naive times are ambiguous: use datetime.now(timezone.utc) or end the ISO string with 'Z')"
         lines.append(f"{path}: {msg}")
     return lines
 
@@ -608,8 +594,8 @@ class TrainingSample(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     sample_id: Ident
-    decision_timestamp: datetime
-    label_cutoff_timestamp: datetime
+    decision_timestamp: UtcDatetime
+    label_cutoff_timestamp: UtcDatetime
     features: dict[str, Finite]
     label: Annotated[int, Field(ge=0, le=1)]
     origin: Literal["historical", "shadow", "counterfactual"] = "shadow"
