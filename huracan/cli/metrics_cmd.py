@@ -1,0 +1,120 @@
+"""`huracan metrics [--date D] [--json]`: the day's MetricsSnapshot.
+
+``--json`` prints ``MetricsSnapshot.model_dump(mode="json")`` — exactly what the
+council receives. Otherwise a table per category, status coloured, followed by the
+self-check, readiness and the top insights.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import typer
+
+from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+
+_STATUS_STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red", "no_data": "dim"}
+_ARROW = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def last_day_of(conn: Any) -> date | None:
+    """The last UTC day with any event, read through a connection (as ``Store.last_day``)."""
+    from huracan.events import EVENT_TYPES
+
+    union = " UNION ALL ".join(f"SELECT max(day) AS d FROM v_{t}" for t in sorted(EVENT_TYPES))
+    row = conn.execute(f"SELECT max(d) FROM ({union})").fetchone()
+    return row[0] if row else None
+
+
+def _change(m: Any) -> str:
+    from huracan.analytics.format import format_value
+
+    c = m.vs_prev_day
+    if c is None or c.direction is None or c.delta is None:
+        return ""
+    mark = "*" if c.significant else ""
+    return f"{_ARROW[c.direction]} {format_value(m, 'delta_1d')}{mark}"
+
+
+def _table(snapshot: Any) -> None:
+    from rich.table import Table
+
+    from huracan.analytics.format import format_value
+
+    categories: dict[str, list[Any]] = {}
+    for m in snapshot.metrics.values():
+        categories.setdefault(m.category, []).append(m)
+    for category, metrics in categories.items():
+        t = Table(title=f"{category}", title_justify="left", show_edge=False)
+        t.add_column("metric", no_wrap=True)
+        t.add_column("value", justify="right", no_wrap=True)
+        t.add_column("vs yesterday", justify="right", no_wrap=True)
+        t.add_column("n", justify="right")
+        t.add_column("status", no_wrap=True)
+        t.add_column("why", overflow="fold")
+        for m in metrics:
+            style = _STATUS_STYLE[m.status]
+            t.add_row(
+                m.id,
+                format_value(m),
+                _change(m),
+                "" if m.n is None else f"{m.n:,}",
+                f"[{style}]{m.status}[/]",
+                m.status_reason,
+            )
+        console.print(t)
+        console.print()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level ``metrics`` command."""
+
+    @app.command("metrics")
+    def metrics(
+        ctx: typer.Context,
+        date: DateOpt = None,
+        config: ConfigOpt = None,
+        data_dir: DataDirOpt = None,
+        json: JsonOpt = False,
+    ) -> None:
+        """Every metric of a day with provenance, comparisons, status, readiness and insights.
+
+        `*` after a change marks it statistically significant.
+        """
+        from huracan.analytics.metrics import compute_snapshot
+        from huracan.cli.plugins_cmd import load_plugins
+        from huracan.daemon.access import open_reader
+
+        cfg = settings(ctx, config, data_dir)
+        plugins = load_plugins(cfg)
+        day = parse_day(date)
+        with open_reader(cfg) as conn:
+            day = day or last_day_of(conn)
+            if day is None:
+                fail(
+                    "the store has no events yet, so there is no day to compute",
+                    hint="log events from the Engine, or try `huracan demo` for simulated data",
+                )
+            snapshot = compute_snapshot(conn, day, plugins, cfg)
+        if json:
+            print_json(snapshot.model_dump(mode="json"))
+            return
+        console.print(f"[bold]Metrics for {snapshot.date}[/] ({len(snapshot.metrics)} metrics)")
+        _table(snapshot)
+        check = snapshot.self_check
+        console.print("self-check: " + ("[green]passed[/]" if check.passed else "[bold red]FAILED[/]"))
+        for p in check.problems:
+            console.print(f"  [red]•[/] {p}", highlight=False)
+        r = snapshot.readiness
+        if r is not None:
+            verdict = "[green]ready[/]" if r.ready else "[yellow]not ready[/]"
+            console.print(f"model {r.model_id[:12] if r.model_id else '?'}: {verdict} for Hamilton", highlight=False)
+            for reason in r.reasons:
+                console.print(f"  • {reason}", highlight=False)
+        for name, error in snapshot.disabled_plugins.items():
+            console.print(f"[red]plugin {name} failed:[/] {error}", highlight=False)
+        if snapshot.insights:
+            console.print("[bold]insights[/]")
+            for i in snapshot.insights[:8]:
+                console.print(f"  • {i['text']}", highlight=False)

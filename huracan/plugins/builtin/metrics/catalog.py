@@ -1,0 +1,243 @@
+"""``metrics.yaml``: the definitions of the built-in metrics, joined to their compute code.
+
+Each entry of ``metrics:`` defines one metric (its id is the key) and, with ``parts``,
+one metric per mode / gate / source / gate-and-mode (``shadow_win_rate.scalp``,
+``gate_pass_rate.cost_gate.runner``). Category modules supply a compute function per
+id; :func:`build_specs` joins both and fails at start-up, naming the metric, when a
+definition has no code, code has no definition, or an alert rule does not parse.
+
+``checks:`` lists parts that must add up to a total (``signals = signals_passed +
+signals_blocked``); ``sum_of_parts: true`` on a metric with parts adds that check for
+its parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from huracan.analytics.metric_rules import RuleError, parse_rule
+from huracan.analytics.snapshot import Targets
+from huracan.events import known_gates, known_modes
+from huracan.plugins.types import MetricResult, MetricSpec
+
+__all__ = ["CatalogError", "MetricDef", "build_specs", "load_catalog", "sum_checks"]
+
+#: The three event sources (``huracan.events.Source``).
+SOURCES = ("engine", "hamilton", "huracan")
+UNITS = {"count", "fraction", "bps", "usd", "ratio", "score", "seconds", "ms", "events_per_s", "bool"}
+PART_KINDS = {"modes", "gates", "sources", "gates_modes"}
+_KIND_LABEL = {"modes": "mode", "gates": "gate", "sources": "source", "gates_modes": "gate.mode"}
+
+Compute = Callable[[Any, str | None], MetricResult]
+
+
+class CatalogError(ValueError):
+    """``metrics.yaml`` is invalid or disagrees with the compute code."""
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One ``metrics.yaml`` entry before expansion into parts."""
+
+    id: str
+    category: str
+    name: str
+    unit: str
+    formula: str
+    description: str = ""
+    precision: int = 2
+    higher_is_better: bool | None = None
+    targets: Targets | None = None
+    range: tuple[float | None, float | None] = (None, None)
+    alerts: Mapping[str, str] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()
+    total: bool = True
+    part_targets: Mapping[str, Targets] = field(default_factory=dict)
+    sum_of_parts: bool = False
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: str
+    metrics: dict[str, MetricDef]
+    checks: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def default_metrics_path() -> Path:
+    return Path(str(resources.files("huracan") / "configs" / "metrics.yaml"))
+
+
+def _targets(raw: Any, where: str) -> Targets | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"min", "ideal", "max"}:
+        raise CatalogError(f"{where}: targets must be a mapping with keys min / ideal / max, got {raw!r}")
+    return Targets(**raw)
+
+
+def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
+    where = f"{path}: metric {mid!r}"
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be a mapping of fields")
+    known = {f for f in MetricDef.__dataclass_fields__ if f != "id"}
+    unknown = set(raw) - known
+    if unknown:
+        raise CatalogError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    for req in ("category", "name", "unit", "formula"):
+        if not raw.get(req):
+            raise CatalogError(f"{where}: missing required field {req!r}")
+    if raw["unit"] not in UNITS:
+        raise CatalogError(f"{where}: unit {raw['unit']!r} is not one of {', '.join(sorted(UNITS))}")
+    raw_parts = raw.get("parts") or []
+    parts = tuple([raw_parts] if isinstance(raw_parts, str) else raw_parts)
+    for kind in parts:
+        if kind not in PART_KINDS:
+            raise CatalogError(f"{where}: parts {kind!r} is not one of {', '.join(sorted(PART_KINDS))}")
+    rng = raw.get("range", [None, None])
+    if not (isinstance(rng, list | tuple) and len(rng) == 2):
+        raise CatalogError(f"{where}: range must be [low, high] (null for open), got {rng!r}")
+    alerts = dict(raw.get("alerts") or {})
+    for sev, rule in alerts.items():
+        if sev not in ("critical", "warning", "info"):
+            raise CatalogError(f"{where}: alert severity {sev!r} must be critical, warning or info")
+        try:
+            parse_rule(rule)
+        except RuleError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+    part_targets = {str(k): t for k, v in (raw.get("part_targets") or {}).items() if (t := _targets(v, where))}
+    return MetricDef(
+        id=mid,
+        category=raw["category"],
+        name=raw["name"],
+        unit=raw["unit"],
+        formula=" ".join(str(raw["formula"]).split()),
+        description=" ".join(str(raw.get("description", "")).split()),
+        precision=int(raw.get("precision", 2)),
+        higher_is_better=raw.get("higher_is_better"),
+        targets=_targets(raw.get("targets"), where),
+        range=(rng[0], rng[1]),
+        alerts=alerts,
+        parts=parts,
+        total=bool(raw.get("total", True)),
+        part_targets=part_targets,
+        sum_of_parts=bool(raw.get("sum_of_parts", False)),
+    )
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Catalog:
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise CatalogError(f"metrics file not found: {path} (set analytics.metrics_file or remove it)") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path} is not valid YAML: {exc}") from None
+    raw_metrics = data.get("metrics")
+    if not isinstance(raw_metrics, dict) or not raw_metrics:
+        raise CatalogError(f"{path}: expected a non-empty 'metrics:' mapping of id -> definition")
+    metrics = {str(k): _parse_def(str(k), v, path) for k, v in raw_metrics.items()}
+    checks = []
+    for i, c in enumerate(data.get("checks") or []):
+        if not isinstance(c, dict) or "total" not in c or not isinstance(c.get("parts"), list):
+            raise CatalogError(f"{path}: checks[{i}] must be {{total: id, parts: [id, ...]}}, got {c!r}")
+        checks.append((str(c["total"]), tuple(str(p) for p in c["parts"])))
+    return Catalog(path=path, metrics=metrics, checks=tuple(checks))
+
+
+def load_catalog(settings: Any = None) -> Catalog:
+    """The metric definitions (``settings.analytics.metrics_file`` or the packaged file)."""
+    chosen = getattr(getattr(settings, "analytics", None), "metrics_file", None)
+    return _load(str(chosen or default_metrics_path()))
+
+
+def part_names(kind: str) -> list[str]:
+    """The parts a ``parts:`` kind expands to, e.g. ``modes`` → ``["runner", "scalp"]``."""
+    if kind == "modes":
+        return sorted(known_modes())
+    if kind == "gates":
+        return sorted(known_gates())
+    if kind == "sources":
+        return list(SOURCES)
+    return [f"{g}.{m}" for g in sorted(known_gates()) for m in sorted(known_modes())]
+
+
+def _expand(d: MetricDef) -> list[tuple[str, str | None, str]]:
+    """(metric id, part, part kind) for the total (part None) and every part."""
+    out: list[tuple[str, str | None, str]] = [(d.id, None, "")] if d.total or not d.parts else []
+    for kind in d.parts:
+        out += [(f"{d.id}.{p}", p, kind) for p in part_names(kind)]
+    return out
+
+
+def build_specs(
+    category: str,
+    compute: Mapping[str, Compute],
+    settings: Any = None,
+    part_targets: Callable[[str, str], Targets | None] | None = None,
+) -> list[MetricSpec]:
+    """Join the ``category``'s definitions to ``compute`` (id → ``fn(ctx, part)``).
+
+    ``part_targets(metric_id, part)`` may supply targets kept elsewhere (the gates'
+    pass-rate targets live in ``gates.yaml``).
+    """
+    cat = load_catalog(settings)
+    defs = {k: d for k, d in cat.metrics.items() if d.category == category}
+    missing_code = sorted(set(defs) - set(compute))
+    missing_def = sorted(set(compute) - set(defs))
+    if missing_code or missing_def:
+        problems = []
+        if missing_code:
+            problems.append(f"defined in {cat.path} but not computed by the {category} plugin: {missing_code}")
+        if missing_def:
+            problems.append(f"computed by the {category} plugin but not defined in {cat.path}: {missing_def}")
+        raise CatalogError("; ".join(problems))
+    specs = []
+    for d in defs.values():
+        fn = compute[d.id]
+        for mid, part, kind in _expand(d):
+            targets = d.targets
+            if part is not None:
+                targets = d.part_targets.get(part) or (part_targets(d.id, part) if part_targets else None) or targets
+            specs.append(
+                MetricSpec(
+                    id=mid,
+                    name=d.name if part is None else f"{d.name} ({part.replace('.', ', ')})",
+                    category=d.category,
+                    unit=d.unit,
+                    formula=d.formula if part is None else f"{d.formula} [{_KIND_LABEL[kind]} = {part}]",
+                    compute=_bind(fn, part),
+                    description=d.description,
+                    precision=d.precision,
+                    higher_is_better=d.higher_is_better,
+                    targets=targets,
+                    alerts=dict(d.alerts),
+                    range=d.range,
+                )
+            )
+    return specs
+
+
+def _bind(fn: Compute, part: str | None) -> Callable[[Any], MetricResult]:
+    def compute(ctx: Any) -> MetricResult:
+        return fn(ctx, part)
+
+    compute.__name__ = getattr(fn, "__name__", "compute")
+    return compute
+
+
+def sum_checks(settings: Any = None) -> list[tuple[str, tuple[str, ...]]]:
+    """(total id, part ids) pairs whose values must add up, for the self-check."""
+    cat = load_catalog(settings)
+    out = list(cat.checks)
+    for d in cat.metrics.values():
+        if d.sum_of_parts and d.parts and d.total:
+            first = d.parts[0]
+            out.append((d.id, tuple(mid for mid, part, kind in _expand(d) if kind == first)))
+    return out

@@ -1,0 +1,162 @@
+"""Gate metrics: pass rates, block accuracy, what the blocks cost, overall flow.
+
+A *block* is a signal a gate failed; its counterfactual ``shadow_outcome``
+(``counterfactual = true``, ``blocked_by`` naming the failed gates) says what the trade
+would have done. A block is *good* when that trade would have lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huracan.analytics.metric_context import MetricContext
+from huracan.analytics.snapshot import Targets
+from huracan.plugins import hookimpl
+from huracan.plugins.builtin.metrics._common import count_result, pick, rate_result
+from huracan.plugins.builtin.metrics.catalog import build_specs
+from huracan.plugins.gates_config import GatesConfig, load_gates_config
+from huracan.plugins.types import MetricResult, MetricSpec
+
+__all__ = ["PASS_SQL", "huracan_register_metrics", "pass_rate_targets"]
+
+PASS_SQL = """SELECT day, gate, mode, count(*) AS rows, count(*) FILTER (WHERE passed) AS passed
+FROM v_gate_decision
+WHERE day BETWEEN {start} AND {end}
+GROUP BY GROUPING SETS ((day, gate, mode), (day, gate))"""
+
+BLOCKS_SQL = """SELECT o.day, g.gate, count(*) AS rows,
+  count(*) FILTER (WHERE NOT o.win) AS good_blocks,
+  count(*) FILTER (WHERE o.win) AS blocked_winners,
+  sum(o.return_bps) AS blocked_pnl_bps
+FROM v_shadow_outcome o, unnest(CAST(json_extract_string(o.blocked_by, '$[*]') AS VARCHAR[])) AS g(gate)
+WHERE o.counterfactual AND o.day BETWEEN {start} AND {end}
+GROUP BY o.day, g.gate"""
+
+OUTCOMES_SQL = """SELECT day, counterfactual, count(*) AS rows,
+  count(*) FILTER (WHERE win) AS winners,
+  sum(return_bps) AS pnl_bps
+FROM v_shadow_outcome
+WHERE day BETWEEN {start} AND {end}
+GROUP BY GROUPING SETS ((day, counterfactual), (day))"""
+
+# A signal's gate decisions may be logged just after midnight: look one day ahead.
+FLOW_SQL = """SELECT s.day, count(*) AS rows,
+  count(*) FILTER (WHERE g.n_gates > 0 AND g.n_failed = 0) AS passed,
+  count(*) FILTER (WHERE g.n_failed > 0) AS blocked,
+  count(*) FILTER (WHERE g.n_gates IS NULL) AS ungated
+FROM v_signal s
+LEFT JOIN (
+  SELECT signal_id, count(*) AS n_gates, count(*) FILTER (WHERE NOT passed) AS n_failed
+  FROM v_gate_decision WHERE day BETWEEN {start} AND {end} + INTERVAL 1 DAY
+  GROUP BY signal_id
+) g USING (signal_id)
+WHERE s.day BETWEEN {start} AND {end}
+GROUP BY s.day"""
+
+
+def pass_rate_targets(config: GatesConfig, gate: str, mode: str) -> Targets | None:
+    """The pass-rate target of ``gate`` in ``mode`` from gates.yaml (None if it has none)."""
+    cfg = config.gates.get(gate)
+    return None if cfg is None else cfg.pass_rate_targets.get(mode)
+
+
+def gate_pass_rate(ctx: MetricContext, part: str | None) -> MetricResult:
+    assert part is not None  # registered with parts only
+    gate, _, mode = part.partition(".")
+    row = pick(ctx.daily(PASS_SQL), gate=gate, mode=mode or None)
+    return rate_result(ctx, PASS_SQL, row, "passed", "rows", f"{gate} decisions")
+
+
+def gate_accuracy(ctx: MetricContext, part: str | None) -> MetricResult:
+    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    return rate_result(ctx, BLOCKS_SQL, row, "good_blocks", "rows", f"counterfactual outcomes of {part} blocks")
+
+
+def gate_blocked_pnl_bps(ctx: MetricContext, part: str | None) -> MetricResult:
+    if part is None:
+        row = pick(ctx.daily(OUTCOMES_SQL), counterfactual=True)
+        sql = OUTCOMES_SQL
+        col = "pnl_bps"
+    else:
+        row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+        sql, col = BLOCKS_SQL, "blocked_pnl_bps"
+    if not row:
+        raise ctx.no_data(f"no counterfactual outcomes of blocked signals on {ctx.day.isoformat()}", sql)
+    return ctx.result(float(row[col] or 0.0), sql, [row], n=int(row["rows"]))
+
+
+def gate_blocked_winners_share(ctx: MetricContext, part: str | None) -> MetricResult:
+    total = pick(ctx.daily(OUTCOMES_SQL), counterfactual=None)
+    winners = int(total["winners"]) if total else 0
+    if winners == 0:
+        raise ctx.no_data(f"no winning outcomes (taken or blocked) on {ctx.day.isoformat()}", OUTCOMES_SQL)
+    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    blocked = int(row["blocked_winners"]) if row else 0
+    rows = int(total["rows"]) + (int(row["rows"]) if row else 0)  # type: ignore[index]
+    sql = f"{BLOCKS_SQL};\n{OUTCOMES_SQL}"
+    return ctx.result(blocked / winners, sql, rows, n=winners, successes=blocked)
+
+
+def _flow(ctx: MetricContext) -> dict[str, Any] | None:
+    return pick(ctx.daily(FLOW_SQL))
+
+
+def signals(ctx: MetricContext, part: str | None) -> MetricResult:
+    return count_result(ctx, FLOW_SQL, _flow(ctx))
+
+
+def signals_passed(ctx: MetricContext, part: str | None) -> MetricResult:
+    return count_result(ctx, FLOW_SQL, _flow(ctx), "passed")
+
+
+def signals_blocked(ctx: MetricContext, part: str | None) -> MetricResult:
+    return count_result(ctx, FLOW_SQL, _flow(ctx), "blocked")
+
+
+def signals_ungated(ctx: MetricContext, part: str | None) -> MetricResult:
+    return count_result(ctx, FLOW_SQL, _flow(ctx), "ungated")
+
+
+def gate_overall_pass_rate(ctx: MetricContext, part: str | None) -> MetricResult:
+    return rate_result(ctx, FLOW_SQL, _flow(ctx), "passed", "rows", "signals")
+
+
+def gates_too_strict(ctx: MetricContext, part: str | None) -> MetricResult:
+    rows = [r for r in ctx.daily(PASS_SQL) if r["mode"] is not None]
+    if not rows:
+        raise ctx.no_data(f"no gate decisions on {ctx.day.isoformat()}", PASS_SQL)
+    config = ctx.memo("gates_config", lambda: load_gates_config(ctx.settings))
+    strict = 0
+    for r in rows:
+        t = pass_rate_targets(config, r["gate"], r["mode"])
+        if t is not None and t.min is not None and r["passed"] / r["rows"] < t.min:
+            strict += 1
+    return ctx.result(strict, PASS_SQL, rows, n=len(rows))
+
+
+COMPUTE = {
+    "gate_pass_rate": gate_pass_rate,
+    "gate_accuracy": gate_accuracy,
+    "gate_blocked_pnl_bps": gate_blocked_pnl_bps,
+    "gate_blocked_winners_share": gate_blocked_winners_share,
+    "signals": signals,
+    "signals_passed": signals_passed,
+    "signals_blocked": signals_blocked,
+    "signals_ungated": signals_ungated,
+    "gate_overall_pass_rate": gate_overall_pass_rate,
+    "gates_too_strict": gates_too_strict,
+}
+
+
+@hookimpl
+def huracan_register_metrics(settings: Any) -> list[MetricSpec]:
+    """The gate metrics (category ``gates``); per-mode pass-rate targets come from gates.yaml."""
+    config = load_gates_config(settings)
+
+    def targets(metric_id: str, part: str) -> Targets | None:
+        if metric_id != "gate_pass_rate" or "." not in part:
+            return None
+        gate, mode = part.split(".", 1)
+        return pass_rate_targets(config, gate, mode)
+
+    return build_specs("gates", COMPUTE, settings, part_targets=targets)
