@@ -42,6 +42,7 @@ from huracan.config import IngestSettings
 from huracan.events import EVENT_TYPES, EventBase
 from huracan.ingest.batch import Batch, Chunk, build_batches
 from huracan.ingest.counters import SeverityCounts, arrow_severity_counts, count_severities
+from huracan.ingest.overflow import CriticalSpooler
 from huracan.ingest.sinks import has_arrow
 from huracan.ingest.spool import Spool
 from huracan.ingest.tiers import CRITICAL, SEVERITIES, SEVERITY_INDEX, TIER_HEALTH, Limits, Tier, admit_batch
@@ -99,7 +100,7 @@ class EventLogger:
         self._wake_at = self.batch_trigger - 1
         self._lock = threading.Lock()  # slow path, bulk admission, taking, tier state
         self.dropped = SeverityCounts()
-        self.overflowed = SeverityCounts()  # CRITICAL that met a full queue, spooled by log()
+        self.overflowed = SeverityCounts()  # CRITICAL that met a full queue: to the spool
         self._tier = Tier.OK
         self._tier_since = clock()
         self._kill_seconds = 0.0
@@ -108,6 +109,7 @@ class EventLogger:
         self._closed = False
         self._closed_drops_logged = False
         self.spool = Spool(spool_dir, int(s.spool_max_mb * 2**20)) if spool_dir is not None else None
+        self.overflow = CriticalSpooler(self.spool, self._keep_in_memory) if self.spool is not None else None
         self.writer = Writer(
             self,
             sink,
@@ -268,27 +270,27 @@ class EventLogger:
 
     # -- overload and close helpers --------------------------------------------------
     def _overflow_events(self, events: list[EventBase]) -> None:
-        if self.spool is not None:
-            try:
-                self.spool.append(events, fsync=True)
-                return
-            except Exception:
-                log.exception("could not spool %d CRITICAL event(s); keeping them in memory", len(events))
-        # Never drop CRITICAL: past capacity in memory is the last resort.
-        with self._lock:
-            self.overflowed.add_one(CRITICAL, -len(events))
-            self._put_chunk(Chunk(len(events), events=list(events)))
+        if self.overflow is not None:
+            self.overflow.put(list(events))
+        else:
+            self._keep_in_memory(list(events))
 
     def _overflow_arrow(self, event_type: str, table: pa.Table) -> None:
-        if self.spool is not None:
-            try:
-                self.spool.append_arrow(event_type, table, fsync=True)
-                return
-            except Exception:
-                log.exception("could not spool %d CRITICAL row(s); keeping them in memory", table.num_rows)
+        if self.overflow is not None:
+            self.overflow.put((event_type, table))
+        else:
+            self._keep_in_memory((event_type, table))
+
+    def _keep_in_memory(self, item: list[EventBase] | tuple[str, pa.Table]) -> None:
+        # Never drop CRITICAL: past capacity in memory is the last resort (no spool, or
+        # the spool refused them).
         with self._lock:
-            self.overflowed.add_one(CRITICAL, -table.num_rows)
-            self._put_chunk(Chunk(table.num_rows, table=table, event_type=event_type))
+            if isinstance(item, list):
+                self.overflowed.add_one(CRITICAL, -len(item))
+                self._put_chunk(Chunk(len(item), events=item))
+            else:
+                self.overflowed.add_one(CRITICAL, -item[1].num_rows)
+                self._put_chunk(Chunk(item[1].num_rows, table=item[1], event_type=item[0]))
 
     def _drop_closed(self, idx: int, k: int) -> bool:
         with self._lock:
@@ -396,6 +398,8 @@ class EventLogger:
         if self._closed:
             raise RuntimeError("this EventLogger is closed; create a new one")
         self.writer.start()
+        if self.overflow is not None:
+            self.overflow.start()
         return self
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -404,6 +408,8 @@ class EventLogger:
         Blocks the caller (not other producers) until done or ``timeout`` seconds.
         Without a running writer the caller's thread does the writing.
         """
+        if self.overflow is not None:
+            self.overflow.drain()
         return self.writer.flush(timeout)
 
     def close(self, timeout: float | None = None) -> bool:
@@ -416,6 +422,8 @@ class EventLogger:
             return self.pending() == 0
         self._closed = True
         self._fast_limit = -1
+        if self.overflow is not None:
+            self.overflow.stop()
         ok = self.writer.stop(timeout)
         if self.spool is not None:
             self.spool.close()
@@ -432,7 +440,8 @@ class EventLogger:
     def pending(self) -> int:
         """Events not yet written: queued, held after a failed write, and spooled."""
         spooled = self.spool.pending if self.spool is not None and not self._spool_closed() else 0
-        return self.queued + self.writer.held_events + spooled
+        buffered = self.overflow.buffered if self.overflow is not None else 0
+        return self.queued + self.writer.held_events + spooled + buffered
 
     def _spool_closed(self) -> bool:
         return bool(getattr(self.spool, "_closed", False))
@@ -476,6 +485,7 @@ class EventLogger:
             "spooled_total": sum(spooled),
             "replayed_total": w.replayed,
             "held_events": w.held_events,
+            "critical_buffered": self.overflow.buffered if self.overflow is not None else 0,
             "batches": w.batches,
             "batch_latency_ms": w.latency.summary(),
             "sink_healthy": w.healthy,
