@@ -48,7 +48,7 @@ def test_ok_when_idle() -> None:
     lg, mon, got, _clock, _ = setup()
     fill(lg, 10, "INFO")
     report = mon.check()
-    assert report.state == Health.OK and report.reasons == [] and got == []
+    assert report.health == Health.OK and report.reasons == [] and got == []
 
 
 def test_warning_at_80_percent_then_critical_kill_switch_then_recovery() -> None:
@@ -57,7 +57,7 @@ def test_warning_at_80_percent_then_critical_kill_switch_then_recovery() -> None
     lg.log(ev("DEBUG", 1))  # shed
     clock.t = 10
     r = mon.check()
-    assert r.state == Health.WARNING
+    assert r.health == Health.WARNING
     assert names(got) == ["ingest_queue_high", "ingest_dropping"]
     assert r.dropped["DEBUG"] == 1 and r.drop_rate == 0.1
     assert all(a.severity == Severity.WARNING and a.source == "huracan" for a in got)
@@ -65,7 +65,7 @@ def test_warning_at_80_percent_then_critical_kill_switch_then_recovery() -> None
     fill(lg, 12)  # ERROR only, nothing shed: 85 + 2 alerts logged + 12 = 99 %, the kill switch
     clock.t = 20
     r = mon.check()
-    assert r.state == Health.CRITICAL
+    assert r.health == Health.CRITICAL
     # No drops in this window: that alert clears; ingest_queue_high is still active but cooling down.
     assert names(got)[2:] == ["ingest_kill_switch", "ingest_dropping_recovered"]
     assert got[2].severity == Severity.CRITICAL
@@ -74,7 +74,7 @@ def test_warning_at_80_percent_then_critical_kill_switch_then_recovery() -> None
     lg.flush()
     clock.t = 30
     r = mon.check()
-    assert r.state == Health.OK
+    assert r.health == Health.OK
     assert names(got)[4:] == ["ingest_kill_switch_recovered", "ingest_queue_high_recovered"]
     assert all(a.severity == Severity.INFO for a in got[3:])
     assert lg.stats()["dropped_total"] == 1  # the INFO notices were stored, not shed by the full queue
@@ -108,7 +108,7 @@ def test_an_episode_between_two_checks_is_still_reported() -> None:
     lg.flush()  # back to empty before the monitor looks
     clock.t = 5
     r = mon.check()
-    assert "ingest_kill_switch" in names(got) and r.state == Health.CRITICAL
+    assert "ingest_kill_switch" in names(got) and r.health == Health.CRITICAL
 
 
 def test_sink_down_and_a_failing_callback_do_not_stop_the_others(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_sink_down_and_a_failing_callback_do_not_stop_the_others(tmp_path: Path)
     fill(lg, 5, "INFO")
     lg.writer.step()
     r = mon.check()
-    assert r.state == Health.CRITICAL
+    assert r.health == Health.CRITICAL
     assert names(got) == ["ingest_sink_down"] and "disk on fire" in got[0].message
     assert lg.stats()["spooled_total"] == 5
     lg.close()

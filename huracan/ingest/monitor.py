@@ -59,9 +59,9 @@ class _Condition:
 
 @dataclass
 class HealthReport:
-    """One check's verdict: the state, why, and the alerts it sent."""
+    """One check's verdict: health (ok / warning / critical), why, and the alerts it sent."""
 
-    state: Health
+    health: Health
     fill: float
     tier: str
     drop_rate: float  # events shed per second since the previous check
@@ -71,7 +71,7 @@ class HealthReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "state": self.state.value,
+            "health": self.health.value,
             "fill": self.fill,
             "tier": self.tier,
             "drop_rate": self.drop_rate,
@@ -144,12 +144,12 @@ class QueueMonitor:
             self._prev, self._prev_at = snap, now
             dropped = {s: snap["dropped"][s] - prev["dropped"].get(s, 0) for s in SEVERITIES}
             conditions = self._conditions(stats, snap, prev, dropped)
-            state = Health.OK
+            health = Health.OK
             if conditions:
                 worst = max(conditions, key=lambda c: c.severity.rank).severity
-                state = Health.CRITICAL if worst == Severity.CRITICAL else Health.WARNING
+                health = Health.CRITICAL if worst == Severity.CRITICAL else Health.WARNING
             report = HealthReport(
-                state=state,
+                health=health,
                 fill=float(stats["fill"]),
                 tier=str(stats["tier"]),
                 drop_rate=round(sum(dropped.values()) / elapsed, 3),
