@@ -21,7 +21,7 @@ from huracan.config import AnalystSettings, CouncilSettings
 from huracan.council.budget import Budget
 from huracan.council.llm import CallFailed, Completion, OverBudget, call_model, is_offline, missing_keys
 from huracan.council.offline import OFFLINE_MODEL
-from huracan.council.prompts import analyst_messages, render_template
+from huracan.council.prompts import analyst_messages, fence_json, render_template, snapshot_for_prompt
 from huracan.council.schema import Analysis, AnalysisRecord
 
 __all__ = ["RunContext", "extract_json", "run_analysts"]
@@ -43,6 +43,12 @@ class RunContext:
     #: every paid model goes offline (budget exhausted before the run)
     force_offline: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: the fenced snapshot, built once: every analyst and the judge read the same bytes
+    snapshot_json: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.snapshot_json:
+            self.snapshot_json = fence_json(snapshot_for_prompt(self.snapshot))
 
     async def ask(
         self, model: str, messages: list[dict[str, str]], purpose: str, temperature: float, timeout_s: float
@@ -120,7 +126,7 @@ async def _run_one(ctx: RunContext, analyst: AnalystSettings, model: str, substi
         status="substituted" if substitute_for else "ok",
         substitute_for=substitute_for,
     )
-    messages = analyst_messages(analyst.role, ctx.snapshot)
+    messages = analyst_messages(analyst.role, ctx.snapshot, ctx.snapshot_json)
     for attempt in (1, 2):
         record.attempts = attempt
         try:

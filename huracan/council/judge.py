@@ -92,7 +92,7 @@ async def _draft(ctx: RunContext, model: str, messages: list[dict[str, str]], pu
 
 
 async def _judge_with(ctx: RunContext, model: str, analyses: list[dict[str, Any]]) -> Published:
-    messages = judge_messages(ctx.snapshot, analyses)
+    messages = judge_messages(ctx.snapshot, analyses, ctx.snapshot_json)
     draft, content = await _draft(ctx, model, messages, "judge")
     rounds = 0
     while rounds < ctx.cfg.max_revision_rounds:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["OFFLINE_MODEL", "PROVIDER", "offline_completion", "offline_reply", "register_provider"]
+__all__ = ["OFFLINE_MODEL", "PROVIDER", "offline_completion", "offline_reply", "register_provider", "task_of"]
 
 PROVIDER = "huracan"
 OFFLINE_MODEL = f"{PROVIDER}/offline"
@@ -51,6 +51,21 @@ def _blocks(messages: list[dict[str, Any]]) -> tuple[str, str | None, dict[str, 
             data = {name: json.loads(body) for name, body in _BLOCK.findall(content)}
             return m.group(1), m.group(2), data
     raise ValueError("offline model: no 'Task: analyst' or 'Task: judge' message with a fenced SNAPSHOT block")
+
+
+def task_of(messages: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """(task, role) of a council conversation: ("analyst", "gates"), ("judge", None) …
+
+    The last user turn decides the task (a revision is "revise"); (None, None) when the
+    conversation is not the council's.
+    """
+    for msg in reversed(messages):
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if msg.get("role") == "user" and isinstance(content, str):
+            m = _TASK.search(content)
+            if m:
+                return m.group(1), m.group(2)
+    return None, None
 
 
 def _words(n: int) -> str:

@@ -91,7 +91,8 @@ def render_template(name: str, **context: Any) -> str:
 
 def fence_json(data: Any) -> str:
     """JSON for a fenced data block: no backtick survives, so the fence cannot be broken."""
-    return json.dumps(data, indent=1, ensure_ascii=False, default=str).replace("`", "\\u0060")
+    # Compact: fewer tokens to pay for, and models read it as well as indented JSON.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).replace("`", "\\u0060")
 
 
 def snapshot_for_prompt(snapshot: MetricsSnapshot) -> dict[str, Any]:
@@ -130,12 +131,13 @@ def snapshot_for_prompt(snapshot: MetricsSnapshot) -> dict[str, Any]:
     }
 
 
+@cache
 def _schema(model: type[Any]) -> str:
     return json.dumps(model.model_json_schema(), separators=(",", ":"))
 
 
-def analyst_messages(role: str, snapshot: MetricsSnapshot) -> list[dict[str, str]]:
-    """System + user messages for one analyst."""
+def analyst_messages(role: str, snapshot: MetricsSnapshot, snapshot_json: str | None = None) -> list[dict[str, str]]:
+    """System + user messages for one analyst (``snapshot_json``: the fenced snapshot, if already built)."""
     from huracan.council.schema import Analysis
 
     title, brief = role_brief(role)
@@ -144,12 +146,14 @@ def analyst_messages(role: str, snapshot: MetricsSnapshot) -> list[dict[str, str
         "analyst_user.j2",
         role=role,
         date=snapshot.date.isoformat(),
-        snapshot_json=fence_json(snapshot_for_prompt(snapshot)),
+        snapshot_json=snapshot_json or fence_json(snapshot_for_prompt(snapshot)),
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def judge_messages(snapshot: MetricsSnapshot, analyses: list[dict[str, Any]]) -> list[dict[str, str]]:
+def judge_messages(
+    snapshot: MetricsSnapshot, analyses: list[dict[str, Any]], snapshot_json: str | None = None
+) -> list[dict[str, str]]:
     """System + user messages for the judge; ``analyses`` are already anonymized."""
     from huracan.council.schema import JudgeDraft
 
@@ -157,7 +161,7 @@ def judge_messages(snapshot: MetricsSnapshot, analyses: list[dict[str, Any]]) ->
     user = render_template(
         "judge_user.j2",
         date=snapshot.date.isoformat(),
-        snapshot_json=fence_json(snapshot_for_prompt(snapshot)),
+        snapshot_json=snapshot_json or fence_json(snapshot_for_prompt(snapshot)),
         analyses_json=fence_json(analyses),
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

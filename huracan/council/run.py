@@ -41,6 +41,8 @@ def _mode(records: list[AnalysisRecord], deterministic: bool, judge_model: str |
         return "offline"  # every paid model was replaced (no keys, or over budget)
     if any(r.status != "ok" for r in records):
         return "degraded"
+    if judge_model is not None and is_offline(judge_model) and not is_offline(configured[-2]):
+        return "degraded"  # the configured judge was replaced (over budget, no key)
     return "council"
 
 

@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,29 @@ def _error(tok: NumberToken, c: Candidate) -> float | None:
             err = diff / tok.tolerance if tok.tolerance else 0.0
             best = err if best is None else min(best, err)
     return best
+
+
+class _Index:
+    """Every printable form of every snapshot number, sorted for range lookups."""
+
+    def __init__(self, cands: list[Candidate]):
+        rows = [(shown, units, i) for i, c in enumerate(cands) for shown, units in displays(c)]
+        self.signed = sorted((shown, units, i) for shown, units, i in rows)
+        self.unsigned = sorted((abs(shown), units, i) for shown, units, i in rows)
+        self._signed_keys = [r[0] for r in self.signed]
+        self._unsigned_keys = [r[0] for r in self.unsigned]
+
+    def near(self, tok: NumberToken) -> list[tuple[float, int]]:
+        """(error in tolerances, candidate index) of every candidate ``tok`` can be."""
+        rows, keys = (self.signed, self._signed_keys) if tok.signed else (self.unsigned, self._unsigned_keys)
+        slack = tok.tolerance + 1e-9 * max(1.0, abs(tok.value))
+        lo = bisect.bisect_left(keys, tok.value - slack)
+        hi = bisect.bisect_right(keys, tok.value + slack)
+        out = []
+        for shown, units, i in rows[lo:hi]:
+            if tok.unit in units:
+                out.append((abs(tok.value - shown) / tok.tolerance if tok.tolerance else 0.0, i))
+        return out
 
 
 @dataclass
@@ -241,6 +265,8 @@ def verify(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSpan] =
     by_key = {(c.metric_id, c.which): c for c in cands}
     report = VerificationReport(text=text)
     sentences = list(_SENTENCE.finditer(text))
+    index = _Index(cands)
+    near_cache: dict[int, dict[str, set[str]]] = {}
     for tok in extract_numbers(text, names):
         match: Candidate | None = None
         hint = next((s for s in spans if s.start <= tok.start and tok.end <= s.end), None)
@@ -250,13 +276,11 @@ def verify(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSpan] =
                 match = c
         if match is None:
             sentence = next((m for m in sentences if m.start() <= tok.start < m.end()), None)
-            near = _mentions(sentence.group(0), sentence.start(), snapshot, spans) if sentence else {}
-            # Prefer a metric the sentence talks about, then the closest number.
-            scored = [
-                (c.metric_id not in near, err, c.which != "value", i)
-                for i, c in enumerate(cands)
-                if (err := _error(tok, c)) is not None
-            ]
+            if sentence is not None and sentence.start() not in near_cache:
+                near_cache[sentence.start()] = _mentions(sentence.group(0), sentence.start(), snapshot, spans)
+            near = near_cache.get(sentence.start(), {}) if sentence else {}
+            # Prefer a metric the sentence talks about, then the closest number, then a value.
+            scored = [(cands[i].metric_id not in near, err, cands[i].which != "value", i) for err, i in index.near(tok)]
             if scored:
                 match = cands[min(scored)[3]]
         report.numbers.append(
