@@ -184,3 +184,14 @@ def test_a_v1_shadow_outcome_in_cold_is_read_back_as_v2(settings: Settings) -> N
         assert isinstance(old, ShadowOutcome)
         assert old.schema_version == 2 and old.return_bps == pytest.approx(100.0) and old.blocked_by == []
         assert store.counts()["shadow_outcome"] == 3
+
+
+def test_an_unreadable_archive_degrades_to_the_hot_tier(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(self: ColdArchive, event_type: str | None = None) -> list[object]:
+        raise OSError("connection refused (injected)")
+
+    monkeypatch.setattr(ColdArchive, "files", unreachable)
+    with Store.open(settings) as store:
+        assert store.cold_error is not None and "connection refused" in store.cold_error
+        assert store.write_events(list(sample_events("alert", n=2))) == 2
+        assert store.counts()["alert"] == 2

@@ -153,3 +153,14 @@ def test_a_v1_row_is_upgraded_on_read() -> None:
     [event] = rows_to_events(pa.Table.from_pylist([row]), "shadow_outcome")
     assert isinstance(event, ShadowOutcome)
     assert event.schema_version == 2 and event.return_bps == 100.0 and event.blocked_by == []
+
+
+def test_pydantic_datetime_annotations_are_timestamps() -> None:
+    from typing import Annotated
+
+    from pydantic import AfterValidator, AwareDatetime
+
+    from huracan.store.schema import _classify
+
+    assert _classify(Annotated[AwareDatetime, AfterValidator(lambda v: v)]) == ("timestamp", False)
+    assert _classify(AwareDatetime | None) == ("timestamp", True)

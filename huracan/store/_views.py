@@ -15,6 +15,7 @@ in normal operation except for late events of an archived day.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from huracan.store.cold import ColdArchive, ColdFile
 from huracan.store.hot import HotDB, table_name, view_name
 
 __all__ = ["RWLock", "ViewState", "install_views"]
+
+log = logging.getLogger(__name__)
 
 
 class RWLock:
@@ -80,11 +83,20 @@ class ViewState:
     files: dict[str, list[ColdFile]] = field(default_factory=dict)
     overlap: dict[str, list[date]] = field(default_factory=dict)
     datasets: dict[str, ds.Dataset] = field(default_factory=dict)
+    #: Why the cold archive could not be read (the views then show the hot tier only).
+    cold_error: str | None = None
 
     @classmethod
     def build(cls, hot: HotDB, cold: ColdArchive, cur: duckdb.DuckDBPyConnection, generation: int) -> ViewState:
         files: dict[str, list[ColdFile]] = {}
-        for f in cold.files():
+        try:
+            listing = cold.files()
+        except OSError as exc:
+            # Ingest must keep running when the archive (say S3) is unreachable: serve
+            # the hot tier, say so loudly, and retry at the next refresh.
+            log.warning("cold archive %s unreadable, queries see the hot tier only: %s", cold.uri, exc)
+            return cls(generation, cold_error=str(exc))
+        for f in listing:
             files.setdefault(f.type, []).append(f)
         overlap: dict[str, list[date]] = {}
         for etype, flist in files.items():

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import AwareDatetime, FutureDatetime, NaiveDatetime, PastDatetime
 from pydantic_core import to_json
 
 from huracan.events import EVENT_TYPES, Event, EventBase, parse_event
@@ -64,6 +65,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 }
 
 
+_PYDANTIC_DATETIMES: tuple[Any, ...] = (AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
+
+
 @dataclass(frozen=True)
 class _Column:
     name: str
@@ -88,6 +92,8 @@ def _classify(tp: Any) -> tuple[ColumnKind, bool]:
         if all(isinstance(v, str) for v in values):
             return "string", False
         return "json", False
+    if tp in _PYDANTIC_DATETIMES:  # annotation-only classes, not datetime subclasses
+        return "timestamp", False
     if isinstance(tp, type):
         if issubclass(tp, enum.Enum):
             return ("string" if issubclass(tp, str) else "json"), False

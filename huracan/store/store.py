@@ -117,6 +117,11 @@ class Store:
         if self._closed:
             raise StoreClosedError(f"the store at {self.hot.path} is closed; open it again with Store.open(settings)")
 
+    @property
+    def cold_error(self) -> str | None:
+        """Why the cold archive is unreadable right now (queries then cover hot only), else None."""
+        return self._views.cold_error
+
     # --- cursors and views ---------------------------------------------------------
 
     def refresh(self, cur: duckdb.DuckDBPyConnection | None = None) -> None:
