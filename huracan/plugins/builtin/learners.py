@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 from huracan.config import Settings
@@ -77,14 +78,17 @@ def _loads(blob: bytes) -> Any:
     return pickle.loads(blob)
 
 
-def _fit_meta_label(X: Any, y: Any) -> Any:
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.ensemble import HistGradientBoostingClassifier
+def _meta_label_fitter(max_iter: int) -> Callable[[Any, Any], Any]:
+    def fit(X: Any, y: Any) -> Any:
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.ensemble import HistGradientBoostingClassifier
 
-    # Gates compare meta_prob with a probability threshold, so the probabilities must be
-    # calibrated, not just well ranked: sigmoid calibration over 3 folds.
-    base = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, random_state=0)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(X, y)
+        # Gates compare meta_prob with a probability threshold, so the probabilities must be
+        # calibrated, not just well ranked: sigmoid calibration over 3 folds.
+        base = HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=0.05, max_leaf_nodes=15, random_state=0)
+        return CalibratedClassifierCV(base, method="sigmoid", cv=3).fit(X, y)
+
+    return fit
 
 
 def _fit_logistic(X: Any, y: Any) -> Any:
@@ -95,11 +99,11 @@ def _fit_logistic(X: Any, y: Any) -> Any:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y)
 
 
-def meta_label_learner() -> LearnerSpec:
-    """Calibrated gradient-boosted trees: the Engine's meta-label model."""
+def meta_label_learner(max_iter: int = 200) -> LearnerSpec:
+    """Calibrated gradient-boosted trees (``max_iter`` boosting rounds): the Engine's meta-label model."""
     return LearnerSpec(
         name="meta_label",
-        fit=_fit_meta_label,
+        fit=_meta_label_fitter(max_iter),
         predict_proba=_positive_proba,
         dumps=_dumps,
         loads=_loads,
