@@ -38,6 +38,7 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.models_cmd", "models"),
     ("huracan.cli.council_cmd", "council"),
     ("huracan.cli.metrics_cmd", None),
+    ("huracan.cli.digest_cmd", "digest"),
 ]
 
 

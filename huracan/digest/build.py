@@ -8,6 +8,7 @@ Every number comes from the snapshot through :mod:`huracan.digest.numbers`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -99,42 +100,49 @@ def _row(m: MetricValue) -> Row:
     )
 
 
+def _strip_mode(name: str, mode: str) -> str:
+    pattern = rf"\s*(\({re.escape(mode)}\)|·\s*{re.escape(mode)}|-\s*{re.escape(mode)})\s*$"
+    return re.sub(pattern, "", name, flags=re.IGNORECASE).strip() or name
+
+
+def _family_row(base: str, total: MetricValue | None, members: list[MetricValue]) -> Row:
+    parts = ([("all", _row(total))] if total is not None else []) + [
+        (m.id.rpartition(".")[2], _row(m)) for m in members
+    ]
+    first = members[0]
+    label = total.name if total is not None else _strip_mode(_label(first), first.id.rpartition(".")[2])
+    return Row(
+        label=label,
+        value=" · ".join(f"{mode} {r.value}" for mode, r in parts),
+        status=worst([r.status for _, r in parts]),
+        change=" · ".join(f"{mode} {r.change}" for mode, r in parts if r.change),
+        note="; ".join(f"{mode}: {r.note}" for mode, r in parts if r.note),
+        metric_id=base,
+        parts=tuple((mode, r.value) for mode, r in parts),
+    )
+
+
 def _mode_rows(metrics: list[MetricValue], modes: frozenset[str]) -> list[Row]:
-    """One row per metric, except that a family split by mode (``x.scalp``, ``x.runner``)
-    becomes one row: ``scalp 72.2 % · runner 83.8 %`` reads better on a phone."""
+    """One row per metric, except that a family split by mode (``x.scalp``, ``x.runner``,
+    and its total ``x`` when there is one) becomes one row — ``all 1.2 % · runner 83.8 %
+    · scalp 72.2 %`` reads better on a phone than three rows."""
+    by_id = {m.id: m for m in metrics}
     families: dict[str, list[MetricValue]] = {}
-    order: list[str | MetricValue] = []
     for m in metrics:
         base, _, last = m.id.rpartition(".")
         if base and last in modes:
-            if base not in families:
-                order.append(base)
             families.setdefault(base, []).append(m)
-        else:
-            order.append(m)
+    families = {b: ms for b, ms in families.items() if len(ms) > 1}
     rows: list[Row] = []
-    for item in order:
-        if isinstance(item, MetricValue):
-            rows.append(_row(item))
-            continue
-        members = families[item]
-        if len(members) == 1:
-            rows.append(_row(members[0]))
-            continue
-        parts = [(m.id.rpartition(".")[2], _row(m)) for m in members]
-        first = members[0]
-        label = _label(first).rsplit(" · ", 1)[0] if "." in first.id else first.name
-        rows.append(
-            Row(
-                label=label,
-                value=" · ".join(f"{mode} {r.value}" for mode, r in parts),
-                status=worst([r.status for _, r in parts]),
-                change=" · ".join(f"{mode} {r.change}" for mode, r in parts if r.change),
-                note="; ".join(f"{mode}: {r.note}" for mode, r in parts if r.note),
-                metric_id=item,
-                parts=tuple((mode, r.value) for mode, r in parts),
-            )
-        )
+    done: set[str] = set()
+    for m in metrics:
+        base, _, last = m.id.rpartition(".")
+        key = m.id if m.id in families else (base if base in families and last in modes else None)
+        if key is None:
+            rows.append(_row(m))
+        elif key not in done:
+            done.add(key)
+            rows.append(_family_row(key, by_id.get(key), families[key]))
     return rows
 
 
