@@ -45,9 +45,21 @@ def _alerts(s: MetricsSnapshot) -> list[dict[str, Any]]:
         if m.status == "critical" and m.value is not None:
             out.append(_ins(f"critical: {_label(m)} is {format_value(m)}", [m.id], 1.0, "alert"))
     for p in s.self_check.problems:
-        ids = [w for w in p.replace(",", " ").split() if w in s.metrics][:4]
-        out.append(_ins(f"self-check failed: {p}", ids, 0.95, "self_check"))
+        out.append(_self_check(s, p))
     return out
+
+
+def _self_check(s: MetricsSnapshot, problem: str) -> dict[str, Any]:
+    # Only numbers the snapshot holds: the values, never the (unstored) sum of the parts.
+    ids = [w for w in problem.replace(",", " ").split() if w in s.metrics]
+    shown = ", ".join(f"{mid} {format_value(s.metrics[mid])}" for mid in ids)
+    if "but its parts" in problem and ids:
+        text = f"self-check failed: {ids[0]} is not the sum of {' + '.join(ids[1:])} ({shown})"
+    elif "declared range" in problem and ids:
+        text = f"self-check failed: {ids[0]} is outside its declared range ({shown})"
+    else:
+        text = f"self-check failed: {', '.join(ids) or 'see snapshot.self_check'}"
+    return _ins(text, ids, 0.95, "self_check")
 
 
 def _learning(s: MetricsSnapshot) -> list[dict[str, Any]]:

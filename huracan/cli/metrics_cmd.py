@@ -52,7 +52,7 @@ def _table(snapshot: Any) -> None:
         t.add_column("vs yesterday", justify="right", no_wrap=True)
         t.add_column("n", justify="right")
         t.add_column("status", no_wrap=True)
-        t.add_column("why", overflow="fold")
+        t.add_column("why", overflow="ellipsis", no_wrap=True, max_width=48)
         for m in metrics:
             style = _STATUS_STYLE[m.status]
             t.add_row(
