@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,7 @@ def signal(sid: str, minute: int, **features: float) -> Signal:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def conn() -> Any:
+def scenario_events() -> list[Any]:
     gates = load_gates(None)
     events = [
         *decision_events(gates, signal("blocked-loser", 1), 0.42, -10.0),
@@ -42,7 +40,13 @@ def conn() -> Any:
         *decision_events(gates, signal("traded", 3), 0.60, 8.0),
         *decision_events(gates, signal("no-outcome", 4), 0.30, None),
     ]
-    return events_connection(events)
+    return events
+
+
+@pytest.fixture(scope="module")
+def conn() -> Any:
+    # Read-only for every test: built once per module.
+    return events_connection(scenario_events())
 
 
 def test_rejection_sentence_margin_and_needs(conn: Any) -> None:
@@ -112,19 +116,17 @@ def test_formatting_helpers() -> None:
     assert format_delta(0.5, "ratio") == "+0.50"
 
 
-@contextmanager
-def _reader(conn: Any) -> Iterator[Any]:
-    yield conn
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, conn: Any, data_dir: Any) -> Any:
-    import huracan.daemon.access as access
-
-    monkeypatch.setattr(access, "open_reader", lambda settings, url=None: _reader(conn))
-    monkeypatch.setenv("HURACAN_DISABLE_ENTRY_POINTS", "1")
+def cli(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Any:
+    # The real path: events in a store on disk, read by the CLI through huracan.daemon.access.
     from huracan.cli import app
+    from huracan.config import load_config
+    from huracan.store import Store
 
+    store = Store.open(load_config(data_dir=data_dir))
+    store.write_events(scenario_events())
+    store.close()
+    monkeypatch.setenv("HURACAN_DISABLE_ENTRY_POINTS", "1")
     return lambda *args: CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
 
 

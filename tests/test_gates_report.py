@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,12 +41,16 @@ SCENARIO = [
 ]
 
 
+def scenario_events() -> list[Any]:
+    gates = load_gates(None)
+    events = [e for s, p, r in SCENARIO for e in decision_events(gates, s, p, r)]
+    return events
+
+
 @pytest.fixture(scope="module")
 def conn() -> Any:
     # Read-only for every test: built once per module.
-    gates = load_gates(None)
-    events = [e for s, p, r in SCENARIO for e in decision_events(gates, s, p, r)]
-    return events_connection(events)
+    return events_connection(scenario_events())
 
 
 def test_meta_label_pass_rate_accuracy_and_blocked_pnl(conn: Any) -> None:
@@ -131,24 +134,18 @@ def test_default_thresholds_span_the_data_and_include_current() -> None:
     assert default_thresholds(np.array([]), current=None) == []
 
 
-@contextmanager
-def _reader(conn: Any) -> Iterator[Any]:
-    yield conn
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, conn: Any, data_dir: Any) -> Any:
-    # The CLI reads through huracan.daemon.access.open_reader; hand it the scenario's views.
-    import huracan.daemon.access as access
-
-    monkeypatch.setattr(access, "open_reader", lambda settings, url=None: _reader(conn))
-    monkeypatch.setenv("HURACAN_DISABLE_ENTRY_POINTS", "1")
+def cli(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Any:
+    # The real path: events in a store on disk, read by the CLI through huracan.daemon.access.
     from huracan.cli import app
+    from huracan.config import load_config
+    from huracan.store import Store
 
-    def run(*args: str) -> Any:
-        return CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
-
-    return run
+    store = Store.open(load_config(data_dir=data_dir))
+    store.write_events(scenario_events())
+    store.close()
+    monkeypatch.setenv("HURACAN_DISABLE_ENTRY_POINTS", "1")
+    return lambda *args: CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
 
 
 def test_cli_gates_report_json(cli: Any) -> None:

@@ -177,7 +177,9 @@ def test_misspelled_hook_fails_at_startup_with_a_suggestion() -> None:
         def huracan_register_gate(self, settings: Any) -> list[Any]:
             return []
 
-    with pytest.raises(PluginError, match=r"plugin 'typo' implements unknown hook 'huracan_register_gate'.*did you mean"):
+    with pytest.raises(
+        PluginError, match=r"plugin 'typo' implements unknown hook 'huracan_register_gate'.*did you mean"
+    ):
         make_plugins(Typo())
 
 
@@ -189,7 +191,7 @@ def test_hookimpl_with_an_unknown_argument_is_refused() -> None:
         def huracan_register_gates(self, settings: Any, store: Any) -> list[Any]:
             return []
 
-    with pytest.raises(PluginError, match="plugin 'bad_args'.*cannot be registered"):
+    with pytest.raises(PluginError, match=r"plugin 'bad_args'.*cannot be registered"):
         make_plugins(BadArgs())
 
 
@@ -197,7 +199,7 @@ def test_duplicate_gate_names_name_both_plugins() -> None:
     class Other(GatePlugin):
         name = "other_plugin"
 
-    with pytest.raises(PluginError, match="duplicate gate 'test_depth_gate'.*'other_plugin'.*'gate_plugin'"):
+    with pytest.raises(PluginError, match=r"duplicate gate 'test_depth_gate'.*'other_plugin'.*'gate_plugin'"):
         make_plugins(GatePlugin(), Other()).gates()
 
 
@@ -212,7 +214,7 @@ def test_duplicate_metric_ids_are_refused() -> None:
     class B(A):
         name = "b"
 
-    with pytest.raises(PluginError, match="duplicate metric 'dup.id'"):
+    with pytest.raises(PluginError, match=r"duplicate metric 'dup.id'"):
         make_plugins(A(), B()).metrics()
 
 
@@ -307,7 +309,7 @@ def test_huracan_register_notifiers_checks_the_protocol() -> None:
 
     notifiers = make_plugins(Notifiers()).notifiers()
     assert list(notifiers) == ["pager"] and notifiers["pager"].enabled()
-    with pytest.raises(PluginError, match="plugin 'nope'.*expected Notifier"):
+    with pytest.raises(PluginError, match=r"plugin 'nope'.*expected Notifier"):
         make_plugins(NotANotifier()).notifiers()
 
 
@@ -399,3 +401,12 @@ def test_a_failure_in_one_hook_drops_that_plugins_other_contributions() -> None:
     assert list(plugins.gates()) == ["test_depth_gate"]
     row = next(r for r in plugins.describe() if r["name"] == "gate_plugin")
     assert row["gates"] == ["test_depth_gate"]
+
+
+def test_every_default_plugin_loads_cleanly() -> None:
+    # A broken built-in would only be logged at start-up (issue 5); this makes it a failing test.
+    plugins = get_plugins(load_config(), entry_points=False)
+    rows = {r["name"]: r for r in plugins.describe()}
+    assert plugins.disabled == {}
+    assert set(rows) == set(DEFAULT_PLUGINS)
+    assert rows["huracan.plugins.builtin.gates"]["gates"] and rows["huracan.plugins.builtin.learners"]["learners"]

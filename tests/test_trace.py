@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,15 +26,20 @@ def signal(sid: str, minute: int) -> Signal:
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def conn() -> Any:
+def scenario_events() -> list[Any]:
     gates = load_gates(None)
     events = []
     # features take 2, 4, 6, 8 ms; every other step 1 ms, but s2's shadow_trade takes 2 ms.
     for i, features_ms in enumerate((2.0, 4.0, 6.0, 8.0)):
         spans = {"signal": 1.0, "features": features_ms, "meta_label": 1.0, "shadow_trade": 2.0 if i == 2 else 1.0}
         events += decision_events(gates, signal(f"s{i}", i), 0.40 if i == 3 else 0.60, 1.0, spans_ms=spans)
-    return events_connection(events)
+    return events
+
+
+@pytest.fixture(scope="module")
+def conn() -> Any:
+    # Read-only for every test: built once per module.
+    return events_connection(scenario_events())
 
 
 def test_timeline_steps_gates_and_bottleneck(conn: Any) -> None:
@@ -82,18 +86,17 @@ def test_stats_for_a_day_without_traces(conn: Any) -> None:
     assert st.traces == 0 and st.steps == [] and st.total_avg_ms is None
 
 
-@contextmanager
-def _reader(conn: Any) -> Iterator[Any]:
-    yield conn
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, conn: Any, data_dir: Any) -> Any:
-    import huracan.daemon.access as access
-
-    monkeypatch.setattr(access, "open_reader", lambda settings, url=None: _reader(conn))
+def cli(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Any:
+    # The real path: events in a store on disk, read by the CLI through huracan.daemon.access.
     from huracan.cli import app
+    from huracan.config import load_config
+    from huracan.store import Store
 
+    store = Store.open(load_config(data_dir=data_dir))
+    store.write_events(scenario_events())
+    store.close()
+    monkeypatch.setenv("HURACAN_DISABLE_ENTRY_POINTS", "1")
     return lambda *args: CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
 
 
