@@ -12,6 +12,7 @@ from huracan.analytics.insights import build_insights
 from huracan.analytics.metrics import compute_snapshot
 from huracan.analytics.snapshot import Comparison, MetricsSnapshot, MetricValue, Provenance, Readiness, Targets
 from huracan.config import load_config
+from huracan.council.verifier import verify
 from huracan.plugins.manager import get_plugins
 from huracan.store import Store
 from tests.metrics_data import DAY, build_days
@@ -133,8 +134,8 @@ def test_changes_separate_signal_from_noise() -> None:
     )
     snap.insights = build_insights(snap)
     by_id = {i["metric_ids"][0]: i["text"] for i in snap.insights}
-    assert "up +6.0 pp to 64.0 % vs yesterday (n = 2,100, significant)" in by_id["shadow_win_rate.scalp"]
-    assert "on only 5 samples: not significant, likely noise" in by_id["shadow_win_rate.runner"]
+    assert "up 6.0 pp to 64.0 % vs yesterday (n = 2,100, significant)" in by_id["shadow_win_rate.scalp"]
+    assert by_id["shadow_win_rate.runner"].endswith("up 40.0 pp on only 5 samples: not significant")
     assert_numbers_verified(snap)
 
 
@@ -150,4 +151,6 @@ def test_snapshot_insights_from_a_real_store_use_snapshot_numbers(tmp_path: Path
     for ins in snap.insights:
         assert set(ins) == {"text", "metric_ids", "importance", "kind"}
         assert 0 <= ins["importance"] <= 1
+        # The council's own number verifier accepts every sentence as is.
+        assert verify(ins["text"], snap).ok, ins["text"]
     assert_numbers_verified(snap)

@@ -25,6 +25,7 @@ __all__ = ["build_insights"]
 #: A change on fewer samples than this is called out as noise when it looks large.
 _NOISE_N = 30
 _MAX_CHANGES = 6
+_MAX_NOISE = 3
 
 
 def _ins(text: str, ids: list[str], importance: float, kind: str) -> dict[str, Any]:
@@ -161,24 +162,27 @@ def _quality(s: MetricsSnapshot) -> list[dict[str, Any]]:
 
 
 def _changes(s: MetricsSnapshot, seen: set[str]) -> list[dict[str, Any]]:
-    ranked = []
+    real, noise = [], []
     for mid, m in s.metrics.items():
         c = m.vs_prev_day
         if mid in seen or m.value is None or c is None or c.direction in (None, "flat") or c.pct_change is None:
             continue
+        if c.delta is None:
+            continue
+        # The direction word carries the sign: "down 0.58 bps", not "down -0.58 bps".
+        size = format_number(abs(c.delta), m.unit, m.precision, delta=True)
         if c.significant:
-            text = f"{_label(m)} {c.direction} {format_value(m, 'delta_1d')} to {format_value(m)} vs yesterday"
+            text = f"{_label(m)} {c.direction} {size} to {format_value(m)} vs yesterday"
             if m.n is not None:
                 text += f" (n = {format_value(m, 'n')}, significant)"
-            ranked.append((abs(c.pct_change), _ins(text, [mid], 0.4 + min(abs(c.pct_change), 1) / 4, "change")))
-        elif c.significant is False and m.n is not None and m.n < _NOISE_N and abs(c.pct_change) >= 0.2:
-            text = (
-                f"{_label(m)} moved {format_value(m, 'delta_1d')} on only {format_value(m, 'n')} samples: "
-                "not significant, likely noise"
-            )
-            ranked.append((abs(c.pct_change) / 10, _ins(text, [mid], 0.3, "change")))
-    ranked.sort(key=lambda t: (-t[0], t[1]["text"]))
-    return [i for _, i in ranked[:_MAX_CHANGES]]
+            real.append((abs(c.pct_change), _ins(text, [mid], 0.4 + min(abs(c.pct_change), 1) / 4, "change")))
+        elif c.significant is False and m.unit != "count" and m.n and m.n < _NOISE_N and abs(c.pct_change) >= 0.2:
+            # Say out loud that a big-looking move on a handful of samples is noise.
+            text = f"{_label(m)} {c.direction} {size} on only {format_value(m, 'n')} samples: not significant"
+            noise.append((abs(c.pct_change), _ins(text, [mid], 0.3, "change")))
+    real.sort(key=lambda t: (-t[0], t[1]["text"]))
+    noise.sort(key=lambda t: (-t[0], t[1]["text"]))
+    return [i for _, i in real[:_MAX_CHANGES]] + [i for _, i in noise[:_MAX_NOISE]]
 
 
 def build_insights(snapshot: MetricsSnapshot) -> list[dict[str, Any]]:
