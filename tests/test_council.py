@@ -189,3 +189,24 @@ def test_offline_model_uses_real_ids_and_placeholders_only() -> None:
             assert set(f["metric_ids"]) <= set(SNAP.metrics)
             # every number is a placeholder: nothing left once placeholders are taken out
             assert extract_numbers(PLACEHOLDER_RE.sub("", f["detail"]), names) == []
+
+
+def test_offline_analyst_never_cites_an_empty_metric(cfg: Settings) -> None:
+    # A role whose metrics are all empty but one: the steady finding must use the one with a value.
+    from council_fixtures import metric
+
+    from huracan.analytics.snapshot import MetricsSnapshot
+
+    snap = MetricsSnapshot(
+        date=SNAP.date,
+        generated_at=SNAP.generated_at,
+        metrics={
+            m.id: m
+            for m in (
+                metric("ece", "ECE", "calibration", "score", None, 3, status="no_data"),
+                metric("brier", "Brier", "calibration", "score", 0.2, 3),
+            )
+        },
+    )
+    r = run_council(snap, cfg, completion=offline_completion)
+    assert all(a.status == "ok" for a in r.analyses), [a.error for a in r.analyses]

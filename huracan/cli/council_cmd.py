@@ -160,7 +160,7 @@ def verify(
     snap = load_snapshot(snapshot)
     if str(text) == "-":
         raw = sys.stdin.read()
-    elif text.is_file():
+    elif text.exists() and not text.is_dir():  # files and pipes (<(...))
         raw = text.read_text(encoding="utf-8")
     else:
         fail(f"no such text file: {text}", code=2)

@@ -133,8 +133,9 @@ def _analysis(role: str, snap: dict[str, Any]) -> dict[str, Any]:
     items = [it for mid, m in chosen.items() if (it := _finding_for(mid, m, skeptic))]
     items.sort(key=lambda it: (_RANK[it.severity], -it.score, it.ids[0]))
     items = items[:6]
-    if not items and chosen:
-        mid, m = next(iter(chosen.items()))
+    with_value = [(mid, m) for mid, m in chosen.items() if m.get("value") is not None]
+    if not items and with_value:
+        mid, m = with_value[0]
         items = [_Item("info", 0, f"{m['name']} is steady", f"{m['name']} is {{{mid}}}; nothing stands out.", [mid])]
     flagged = [it for it in items if it.severity != "info"]
     title = role.replace("_", " ")
