@@ -29,6 +29,7 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.store_cmd", "store"),
     ("huracan.cli.daemon_cmd", None),
     ("huracan.cli.demo_cmd", None),
+    ("huracan.cli.simulate_cmd", None),
     ("huracan.cli.dashboard_cmd", None),
     ("huracan.cli.plugins_cmd", "plugins"),
     ("huracan.cli.gates_cmd", "gates"),
