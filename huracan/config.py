@@ -117,7 +117,9 @@ class CouncilSettings(Section):
     quorum: int = Field(4, ge=1)
     max_revision_rounds: int = Field(2, ge=0)
     max_retries: int = Field(2, ge=0)
-    retry_backoff_s: float = Field(1.0, ge=0, description="first retry delay; doubles each retry unless retry-after says")
+    retry_backoff_s: float = Field(
+        1.0, ge=0, description="first retry delay; doubles each retry unless retry-after says"
+    )
     judge_timeout_s: float = Field(120.0, gt=0)
     monthly_budget_usd: float = Field(20.0, ge=0)
     per_run_cap_usd: float = Field(2.0, ge=0)

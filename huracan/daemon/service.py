@@ -146,7 +146,12 @@ class Daemon:
         if loop is None or loop.is_closed():
             return
         fut = asyncio.run_coroutine_threadsafe(self.alerts.send(alert), loop)
-        fut.add_done_callback(lambda f: f.exception() and log.error("alert %s not sent: %s", alert.name, f.exception()))
+
+        def done(f: Any) -> None:
+            if f.exception() is not None:
+                log.error("alert %s not sent: %s", alert.name, f.exception())
+
+        fut.add_done_callback(done)
 
     # -- running jobs -------------------------------------------------------------
     async def run_job(self, name: str, day: date | None = None, trigger: str = "schedule") -> dict[str, Any]:
