@@ -54,9 +54,9 @@ def by_type(events: list[EventBase], etype: str) -> list[Any]:
 
 
 def test_same_seed_same_events_ids_included(tmp_path: Path) -> None:
-    a, _ = run(tmp_path / "a", days=2, per_day=60)
-    b, _ = run(tmp_path / "b", days=2, per_day=60)
-    c, _ = run(tmp_path / "c", days=2, per_day=60, seed=8)
+    a, _ = run(tmp_path / "a", days=2, per_day=40)
+    b, _ = run(tmp_path / "b", days=2, per_day=40)
+    c, _ = run(tmp_path / "c", days=2, per_day=40, seed=8)
 
     def dump(evs: list[EventBase]) -> list[dict[str, Any]]:
         out = []
