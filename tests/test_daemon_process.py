@@ -185,3 +185,36 @@ def test_sd_notify_ready_watchdog_stopping(tmp_path: Path) -> None:
             assert d.proc.wait(timeout=60) == 0  # type: ignore[union-attr]
         finally:
             d.cleanup()
+
+
+def test_missed_nights_are_caught_up_at_start_and_never_run_twice(tmp_path: Path) -> None:
+    from huracan.testing import simulated_data_dir
+
+    data_dir = simulated_data_dir(tmp_path / "data", days=2, signals_per_day=120)
+    d = DaemonProcess(data_dir, env={"HURACAN_SCHEDULER__CATCHUP_DAYS": "3"})
+    try:
+        d.start()
+        deadline = time.monotonic() + 240
+        nightly: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            runs = d.get("/v1/jobs?job=nightly").json()
+            nightly = [r for r in runs if r["status"] != "running"]
+            if len(nightly) >= 2:
+                break
+            time.sleep(1)
+        assert len(nightly) == 2, d.log()
+        assert all(r["trigger"] == "catch-up" and r["status"] == "ok" for r in nightly), nightly
+        days = sorted(str(r["day"]) for r in nightly)
+        for day in days:
+            assert (data_dir / "digests" / day / "digest.md").is_file()
+        assert d.terminate() == 0
+
+        d.start()  # a restart finds both nights done: nothing is run again
+        time.sleep(3)
+        again = d.get("/v1/jobs?job=nightly").json()
+        assert len(again) == 2
+        assert d.terminate() == 0
+        listed = json.loads(run_cli("jobs", "--json", "--job", "nightly", data_dir=data_dir).stdout)
+        assert sorted(str(r["day"]) for r in listed) == days
+    finally:
+        d.cleanup()

@@ -103,10 +103,16 @@ def _simulate(settings: Any, url: str, days: int, seed: int, per_day: int | None
     from huracan.store.registry import ModelRegistry
 
     logger = connect(url, settings)
-    registry = ModelRegistry(settings, logger.log)
     task = progress.add_task(f"simulating {days} days of Engine + Hamilton", total=days)
     t0 = time.perf_counter()
-    kwargs: dict[str, Any] = {"days": days, "seed": seed, "emit": logger.log, "registry": registry}
+    # A registry factory lets the simulator order and id the registry's own events
+    # (model_registered / model_export) like every other event: the demo is reproducible.
+    kwargs: dict[str, Any] = {
+        "days": days,
+        "seed": seed,
+        "emit": logger.log,
+        "registry": lambda emit: ModelRegistry(settings, emit),
+    }
     if per_day:
         kwargs["signals_per_day"] = per_day
     summary = simulate(
