@@ -576,6 +576,10 @@ def format_validation_error(exc: ValidationError) -> list[str]:
             loc = loc[1:]
         path = ".".join(loc) or "(event)"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] in {"union_tag_not_found", "union_tag_invalid"}:
+            path = "type"
+            got = err.get("ctx", {}).get("tag")
+            msg = (f"unknown event type {got!r}" if got else "missing") + f"; one of: {', '.join(sorted(EVENT_TYPES))}"
         if err["type"] == "timezone_aware":
             msg += " (naive times are ambiguous: use datetime.now(timezone.utc) or end the ISO string with 'Z')"
         lines.append(f"{path}: {msg}")

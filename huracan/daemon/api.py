@@ -50,6 +50,36 @@ class RunJobRequest(BaseModel):
     day: date | None = None
 
 
+class ErrorBody(BaseModel):
+    detail: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error codes a route can answer (all ``{"detail": …}``)."""
+    text = {
+        400: "the request could not be used (the detail says why)",
+        401: "missing or wrong bearer token",
+        403: "not allowed (e.g. a statement that is not a read-only SELECT)",
+        404: "no such job",
+        413: "body larger than api.max_request_mb",
+        422: "invalid request (field errors, or no valid event in the batch)",
+        503: "the daemon is shutting down",
+    }
+    return {c: {"model": ErrorBody, "description": text[c]} for c in codes}
+
+
+_INGEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "Events as a JSON array, or NDJSON (one event per line; see `huracan events schema`).",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
 def build_app(daemon: Daemon) -> FastAPI:
     """The API bound to a running :class:`~huracan.daemon.service.Daemon`."""
     settings = daemon.settings
@@ -90,7 +120,17 @@ def build_app(daemon: Daemon) -> FastAPI:
     async def healthz() -> dict[str, Any]:
         return daemon.health()
 
-    @app.post("/v1/events", response_model=IngestResponse, dependencies=[Depends(auth)])
+    @app.post(
+        "/v1/events",
+        response_model=IngestResponse,
+        dependencies=[Depends(auth)],
+        responses={
+            207: {"model": IngestResponse, "description": "some lines rejected, the valid ones kept"},
+            **_errors(400, 401, 413, 503),
+            422: {"model": IngestResponse, "description": "no line was a valid event: each error is listed"},
+        },
+        openapi_extra=_INGEST_BODY,
+    )
     async def ingest(request: Request) -> JSONResponse:
         if daemon.stopping:
             raise HTTPException(503, "the daemon is shutting down; retry shortly", headers={"Retry-After": "5"})
@@ -116,7 +156,14 @@ def build_app(daemon: Daemon) -> FastAPI:
         status = 200 if not errors else 207 if events else 422
         return JSONResponse(result.model_dump(), status_code=status)
 
-    @app.post("/v1/sql", dependencies=[Depends(auth)])
+    @app.post(
+        "/v1/sql",
+        dependencies=[Depends(auth)],
+        responses={
+            200: {"content": {"application/vnd.apache.arrow.stream": {}}, "description": "Arrow IPC stream or JSON"},
+            **_errors(400, 401, 403, 422),
+        },
+    )
     async def sql(req: SqlRequest, format: str = Query("arrow", pattern="^(arrow|json)$")) -> Response:
         try:
             table = await asyncio.to_thread(daemon.read_query, req.sql, req.params)
@@ -133,22 +180,26 @@ def build_app(daemon: Daemon) -> FastAPI:
 
         return Response(arrow_to_ipc(table), media_type="application/vnd.apache.arrow.stream")
 
-    @app.get("/v1/status", dependencies=[Depends(auth)])
+    @app.get("/v1/status", dependencies=[Depends(auth)], responses=_errors(401))
     async def status() -> dict[str, Any]:
         return await asyncio.to_thread(daemon.status)
 
-    @app.get("/v1/jobs", dependencies=[Depends(auth)])
+    @app.get("/v1/jobs", dependencies=[Depends(auth)], responses=_errors(401, 422))
     async def jobs(limit: int = Query(50, ge=1, le=1000), job: str | None = None) -> list[dict[str, Any]]:
         runs = await asyncio.to_thread(daemon.ledger.recent, limit, job)
         return [r.as_dict() for r in runs]
 
-    @app.post("/v1/jobs/{job}/run", dependencies=[Depends(auth)])
+    @app.post("/v1/jobs/{job}/run", dependencies=[Depends(auth)], responses=_errors(401, 404, 422))
     async def run_job(job: str, req: RunJobRequest) -> dict[str, Any]:
         if job not in daemon.jobs:
             raise HTTPException(404, f"unknown job {job!r}; jobs: {', '.join(sorted(daemon.jobs))}")
         return await daemon.run_job(job, day=req.day, trigger="api")
 
-    @app.get("/v1/feed", dependencies=[Depends(auth)])
+    @app.get(
+        "/v1/feed",
+        dependencies=[Depends(auth)],
+        responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}, **_errors(401)},
+    )
     async def feed(request: Request) -> StreamingResponse:
         async def stream() -> AsyncIterator[bytes]:
             async with daemon.feed.subscribe() as queue:
@@ -165,7 +216,11 @@ def build_app(daemon: Daemon) -> FastAPI:
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 
-    @app.get("/metrics", dependencies=[Depends(auth)])
+    @app.get(
+        "/metrics",
+        dependencies=[Depends(auth)],
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus exposition"}, **_errors(401)},
+    )
     async def metrics() -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST
 
