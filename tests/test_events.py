@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,10 +82,11 @@ def test_naive_timestamps_are_rejected_and_other_zones_normalised_to_utc() -> No
 
 def test_unknown_gate_is_rejected_until_a_plugin_registers_it() -> None:
     kw = dict(signal_id="s", mode="scalp", passed=True, value=1.0, threshold=0.5, direction="above")
-    with pytest.raises(ValidationError, match="unknown gate 'liquidity_gate'"):
-        GateDecision(gate="liquidity_gate", **kw)
-    register_gate("liquidity_gate")
-    assert GateDecision(gate="liquidity_gate", **kw).gate == "liquidity_gate"
+    name = f"test_gate_{uuid.uuid4().hex[:8]}"  # the registry is process-wide: a name no other test used
+    with pytest.raises(ValidationError, match=f"unknown gate '{name}'"):
+        GateDecision(gate=name, **kw)
+    register_gate(name)
+    assert GateDecision(gate=name, **kw).gate == name
 
 
 def test_gate_decision_must_agree_with_its_threshold() -> None:
