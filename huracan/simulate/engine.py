@@ -46,7 +46,7 @@ from huracan.simulate.learner import (
 )
 from huracan.simulate.market import REGIMES, Market
 from huracan.simulate.ports import IdSource, Registry
-from huracan.simulate.signals import EXIT_REASONS, FEATURES, MODEL_INPUTS, MODES, SignalBatch
+from huracan.simulate.signals import EXIT_REASONS, LOGGED_FEATURES, MODEL_INPUTS, MODES, SignalBatch
 
 __all__ = ["GIT_SHA", "Engine"]
 
@@ -266,8 +266,8 @@ class Engine:
             price=np.round(batch.price, 6).tolist(),
             confidence=batch.confidence.tolist(),
             features=[
-                dict(zip(FEATURES, v, strict=True))
-                for v in zip(*(batch.features[f].tolist() for f in FEATURES), strict=True)
+                dict(zip(LOGGED_FEATURES, v, strict=True))
+                for v in zip(*(batch.features[f].tolist() for f in LOGGED_FEATURES), strict=True)
             ],
             rows=x.tolist(),
             meta=meta.tolist(),

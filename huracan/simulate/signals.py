@@ -20,6 +20,7 @@ __all__ = [
     "ERAS",
     "EXIT_REASONS",
     "FEATURES",
+    "LOGGED_FEATURES",
     "MODEL_INPUTS",
     "MODES",
     "Era",
@@ -44,6 +45,11 @@ FEATURES: tuple[str, ...] = (
     "funding_rate",
     "trend_strength",
 )
+#: Logged with every signal but not a model input: order-book depth within 10 bps of the
+#: mid (USD), derived from volume and spread (no extra random draws, so seeded runs keep
+#: their outcomes). Third-party gates read it, e.g. the example plugin's liquidity_gate.
+LOGGED_FEATURES: tuple[str, ...] = (*FEATURES, "depth_usd")
+DEPTH_SCALE_USD = 2_000_000.0
 #: Columns of the meta-label model's input matrix, in order.
 MODEL_INPUTS: tuple[str, ...] = ("confidence", *FEATURES, "is_runner", "is_long")
 
@@ -186,6 +192,7 @@ def draw_signals(
             "orderbook_imbalance": np.round(imbalance, 4),
             "funding_rate": np.round(funding, 3),
             "trend_strength": np.round(trend_strength, 4),
+            "depth_usd": np.round(DEPTH_SCALE_USD * volume_ratio / np.maximum(spread, 0.25), -3),
         },
         p_true=p_true,
     )
