@@ -190,6 +190,24 @@ def feature_drift(before: Mapping[str, float], after: Mapping[str, float]) -> Fe
     )
 
 
+def producer_bin_count(bins: list[dict[str, Any]]) -> int:
+    """How many equal-width bins the producer used, from the width of the bins it sent.
+
+    Producers usually omit empty bins, so counting the ones sent would undercount (8 of
+    10 bins sent would be recomputed with 8 and disagree for no real reason).
+
+    >>> producer_bin_count([{"lower": 0.1, "upper": 0.2}, {"lower": 0.5, "upper": 0.6}])
+    10
+    >>> producer_bin_count([])
+    10
+    """
+    for b in bins:
+        width = float(b.get("upper", 0)) - float(b.get("lower", 0))
+        if width > 0:
+            return max(1, round(1 / width))
+    return DEFAULT_BINS
+
+
 def calibration_history(
     conn: Any,
     *,
@@ -224,7 +242,7 @@ def calibration_history(
             _json(r["outcomes"]),
             reported_ece=r["reported_ece"],
             reported_mce=r["reported_mce"],
-            n_bins=len(producer_bins) or DEFAULT_BINS,
+            n_bins=producer_bin_count(producer_bins),
             tolerance=tolerance,
             label=f"session {r['session_id']} (model {r['model_id'][:12]})",
         )
