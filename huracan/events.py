@@ -534,7 +534,10 @@ def upgrade_payload(data: dict[str, Any]) -> dict[str, Any]:
     cls = EVENT_TYPES.get(etype) if isinstance(etype, str) else None
     if cls is None:
         return data
-    version = int(data.get("schema_version", 1))
+    try:
+        version = int(data.get("schema_version", 1))
+    except (TypeError, ValueError):
+        return data  # not a version number: validation reports it, with its field path
     while version < cls.CURRENT_VERSION:
         fn = _UPGRADES.get((cls.model_fields["type"].default, version))
         if fn is None:

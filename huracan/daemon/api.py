@@ -25,7 +25,8 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from huracan.daemon.ingest_http import parse_batch
+from huracan.daemon.feed import FEED_TYPES
+from huracan.daemon.ingest_http import parse_columns
 
 if TYPE_CHECKING:
     from huracan.daemon.service import Daemon
@@ -137,23 +138,25 @@ def build_app(daemon: Daemon) -> FastAPI:
         body = await body_capped(request)
         ctype = request.headers.get("content-type", "")
         try:
-            events, errors = await asyncio.to_thread(parse_batch, body, ctype)
+            batch = await asyncio.to_thread(parse_columns, body, ctype)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         replay = request.headers.get("x-huracan-replay", "") == "1"
+        accepted, errors = batch.accepted, batch.errors
         # Written before we answer: a 2xx means durable (committed to DuckDB's WAL), so a
         # client never drops a batch the daemon might lose. Replays are de-duplicated.
-        written = await asyncio.to_thread(daemon.write_durable, events, replay) if events else 0
-        daemon.feed.publish_many(events)
-        daemon.ingest_stats.add(accepted=len(events), rejected=len(errors))
+        written = await asyncio.to_thread(daemon.write_batch, batch, replay) if accepted else 0
+        if daemon.feed.subscribers and FEED_TYPES.intersection(batch.tables):
+            daemon.feed.publish_many(batch.events(FEED_TYPES))  # objects only when someone watches
+        daemon.ingest_stats.add(accepted=accepted, rejected=len(errors))
         result = IngestResponse(
-            accepted=len(events),
+            accepted=accepted,
             rejected=len(errors),
             dropped=0,
             errors=errors[:1000],
-            duplicates=len(events) - written,
+            duplicates=accepted - written,
         )
-        status = 200 if not errors else 207 if events else 422
+        status = 200 if not errors else 207 if accepted else 422
         return JSONResponse(result.model_dump(), status_code=status)
 
     @app.post(

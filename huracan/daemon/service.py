@@ -184,33 +184,49 @@ class Daemon:
             await self.run_job("nightly", day=d, trigger="catch-up")
 
     def write_durable(self, events: list[Any], replay: bool = False) -> int:
-        """Write an ingest batch straight to the store; return how many were new.
+        """Write an ingest batch of event objects straight to the store; return how many were new.
 
         ``replay`` batches (a client resending after an unknown outcome) skip events whose
         ids are already stored, so a retried batch lands exactly once.
         """
-        if replay:
-            events = self._unseen(events)
-        if events:
-            self.store.write_events(events)
-        return len(events)
+        from huracan.daemon.ingest_http import IngestBatch
+        from huracan.store.schema import events_to_arrow, group_by_type
 
-    def _unseen(self, events: list[Any]) -> list[Any]:
-        by_type: dict[str, list[Any]] = {}
-        for e in events:
-            by_type.setdefault(e.type, []).append(e)
-        fresh: list[Any] = []
+        tables = {t: events_to_arrow(g, t) for t, g in group_by_type(events).items()}
+        return self.write_batch(IngestBatch(tables), replay)
+
+    def write_batch(self, batch: Any, replay: bool = False) -> int:
+        """Write a parsed :class:`~huracan.daemon.ingest_http.IngestBatch` in one transaction.
+
+        Returns how many events were new (all of them unless ``replay`` found some stored).
+        """
+        if replay:
+            batch = batch.only_ids_not_in(self._unseen(batch.tables))
+        return int(self.store.write_tables(batch.tables)) if batch.accepted else 0
+
+    def _unseen(self, tables: dict[str, Any]) -> dict[str, set[str]]:
+        """``{type: ids already stored}`` among ``tables``' events (for replay de-dup).
+
+        Only the batch's own days are scanned: an event's ``day`` is the UTC day of its
+        ``ts``, so a resent event can only match a stored row of that day, and the day
+        filter lets DuckDB skip every other row group (and cold file).
+        """
+        import pyarrow.compute as pc
+
+        seen: dict[str, set[str]] = {}
         cur = self.store.cursor()
-        for etype, group in by_type.items():
-            ids = [e.event_id for e in group]
-            seen = {
-                r[0]
-                for r in cur.execute(
-                    f"SELECT event_id FROM v_{etype} WHERE event_id IN (SELECT unnest(?))", [ids]
-                ).fetchall()
-            }
-            fresh.extend(e for e in group if e.event_id not in seen)
-        return fresh
+        for etype, table in tables.items():
+            if not table.num_rows:
+                continue
+            days = pc.unique(table.column("day")).to_pylist()
+            ids = table.column("event_id").to_pylist()
+            rows = cur.execute(
+                f"SELECT event_id FROM v_{etype} WHERE day IN (SELECT unnest(?)) AND event_id IN (SELECT unnest(?))",
+                [days, ids],
+            ).fetchall()
+            if rows:
+                seen[etype] = {r[0] for r in rows}
+        return seen
 
     # -- views for the API --------------------------------------------------------
     def read_query(self, sql: str, params: list[Any]) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -217,25 +217,39 @@ class Store:
     def write_arrow(self, event_type: str, table: pa.Table) -> int:
         """Append rows already in ``event_type``'s Arrow schema (``day`` is derived if absent)."""
         self._writable()
+        return self._insert({event_type: self._conform(event_type, table)})
+
+    def write_tables(self, tables: Mapping[str, pa.Table]) -> int:
+        """Append ``{event_type: table}`` (each as for :meth:`write_arrow`) in one transaction.
+
+        The batch form of :meth:`write_arrow`: all of the tables or none, one commit.
+        """
+        self._writable()
+        return self._insert({etype: self._conform(etype, table) for etype, table in tables.items()})
+
+    def _conform(self, event_type: str, table: pa.Table) -> pa.Table:
         schema = arrow_schema(event_type)
-        if "day" not in table.column_names and "ts" in table.column_names:
-            table = table.append_column("day", pc.cast(table.column("ts"), pa.date32()))
-        names = set(table.column_names)
-        missing = [n for n in schema.names if n not in names]
-        extra = sorted(names - set(schema.names))
-        if missing or extra:
-            raise ValueError(
-                f"write_arrow({event_type!r}): columns do not match the type's schema; "
-                f"missing: {missing or 'none'}, unexpected: {extra or 'none'}. "
-                "Build the table with huracan.store.schema.events_to_arrow or arrow_schema()"
-            )
-        try:
-            table = table.select(schema.names).cast(schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
-            raise ValueError(f"write_arrow({event_type!r}): a column has the wrong type: {exc}") from None
-        if table.num_rows and not pc.all(pc.equal(table.column("type"), event_type)).as_py():
+        if table.schema.equals(schema):  # our own conversion's output: nothing to check but the type
+            conformed = table
+        else:
+            if "day" not in table.column_names and "ts" in table.column_names:
+                table = table.append_column("day", pc.cast(table.column("ts"), pa.date32()))
+            names = set(table.column_names)
+            missing = [n for n in schema.names if n not in names]
+            extra = sorted(names - set(schema.names))
+            if missing or extra:
+                raise ValueError(
+                    f"write_arrow({event_type!r}): columns do not match the type's schema; "
+                    f"missing: {missing or 'none'}, unexpected: {extra or 'none'}. "
+                    "Build the table with huracan.store.schema.events_to_arrow or arrow_schema()"
+                )
+            try:
+                conformed = table.select(schema.names).cast(schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+                raise ValueError(f"write_arrow({event_type!r}): a column has the wrong type: {exc}") from None
+        if conformed.num_rows and not pc.all(pc.equal(conformed.column("type"), event_type)).as_py():
             raise ValueError(f"write_arrow({event_type!r}): the 'type' column holds other event types")
-        return self._insert({event_type: table})
+        return conformed
 
     # --- reading -------------------------------------------------------------------
 
