@@ -40,9 +40,10 @@ def test_verdict_comes_first_and_numbers_trace_to_the_snapshot() -> None:
     r = sample()
     first_screen = r.text[:600]
     assert "Needs attention: 1 critical issue" in first_screen
-    assert "No model is ready for Hamilton yet" in first_screen
-    assert "Model AUC improved significantly: 0.681 (+0.024 vs yesterday, significant)" in first_screen
-    assert "Critical: spread_spike" in first_screen
+    assert "Model abababababab is not ready for Hamilton: ECE fine, but only 812" in first_screen
+    assert "Learning improved: Model AUC 0.681 (+0.024 vs yesterday, significant)." in first_screen
+    # a non-metric alert by its name in words; nothing internal
+    assert "Critical: Spread spike." in first_screen and "spread_spike" not in first_screen
     # numbers are the snapshot's, formatted the shared way, and in every format
     for fmt in (r.text, r.html, r.markdown, "\n".join(r.telegram)):
         assert "72.2 %" in fmt  # shadow_win_rate.scalp
@@ -66,9 +67,9 @@ def test_sections_in_reading_order_with_mode_families_joined() -> None:
     ]
     positions = [text.index(t) for t in order]
     assert positions == sorted(positions)
-    assert "Shadow win rate: runner 83.8 % · scalp 72.2 %" in text
-    assert "meta_label: runner 2.0 % · scalp 55.0 %" in text
-    assert "runner: below its target range: the gate may be too strict" in text
+    assert "Shadow win rate: scalp 72.2 % · runner 83.8 %" in text
+    assert "Pass rate · meta_label: scalp 55.0 % · runner 2.0 %" in text
+    assert "runner: the gate may be too strict" in text
     assert "Dissent" in text and "one day is not a trend" in text
     assert "11 verified, 1 removed" in text
     assert "Council cost: $0.0231 (18,422 tokens)" in text
@@ -177,8 +178,13 @@ def test_ready_model_verdict() -> None:
     assert snap.readiness is not None
     snap.readiness = snap.readiness.model_copy(update={"ready": True, "reasons": []})
     d = build_digest(snap, None, None, load_config())
-    assert d.verdict.headline == "A model is ready for Hamilton"
-    assert d.verdict.bullets[0] == f"Model {'ab' * 6} is ready for Hamilton."
+    assert d.verdict.headline == f"Model {'ab' * 6} is ready for Hamilton"
+    assert d.verdict.status == "warning"  # the runner win rate and a gate are warnings
+    assert d.verdict.bullets[0].startswith("Learning improved: Model AUC 0.681")
+    assert d.verdict.bullets[-1] == "Also 2 warnings in the sections below."
+    snap.readiness = snap.readiness.model_copy(update={"checks": {"exported": True, "acknowledged": False}})
+    d = build_digest(snap, None, None, load_config())
+    assert d.verdict.bullets[0] == "Exported, not yet acknowledged by Hamilton."
 
 
 @pytest.mark.parametrize(

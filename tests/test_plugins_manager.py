@@ -410,3 +410,35 @@ def test_every_default_plugin_loads_cleanly() -> None:
     assert plugins.disabled == {}
     assert set(rows) == set(DEFAULT_PLUGINS)
     assert rows["huracan.plugins.builtin.gates"]["gates"] and rows["huracan.plugins.builtin.learners"]["learners"]
+
+
+class _MetricAndExplodingNotifier:
+    """Registers one metric; building its notifiers would fail."""
+
+    name = "owner_plugin"
+
+    @hookimpl
+    def huracan_register_metrics(self, settings: Any) -> list[MetricSpec]:
+        return [metric("owned.metric")]
+
+    @hookimpl
+    def huracan_register_notifiers(self, settings: Any) -> list[Any]:
+        raise RuntimeError("notifiers must not be built to learn who owns a metric")
+
+
+def test_owners_names_the_plugin_of_each_item_without_building_other_kinds() -> None:
+    plugins = make_plugins(
+        _MetricAndExplodingNotifier(), GatePlugin(), default_plugins=("huracan.plugins.builtin.metrics",)
+    )
+    owners = plugins.owners("metrics")
+    assert owners["owned.metric"] == "owner_plugin"
+    assert owners["shadow_win_rate.scalp"] == "huracan.plugins.builtin.metrics"
+    assert set(owners) == set(plugins.metrics())
+    assert plugins.disabled == {}  # the notifier hook was never called
+    assert plugins.owners("gates") == {"test_depth_gate": "gate_plugin"}
+    with pytest.raises(ValueError, match="unknown kind 'widgets'"):
+        plugins.owners("widgets")  # type: ignore[arg-type]
+    # A plugin disabled later takes its items out of the owners too.
+    plugins.notifiers()
+    assert "owner_plugin" in plugins.disabled
+    assert "owned.metric" not in plugins.owners("metrics")

@@ -25,8 +25,9 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["VARIABLES", "Rule", "RuleError", "parse_rule"]
+__all__ = ["VARIABLES", "Node", "Rule", "RuleError", "evaluate_node", "holds", "parse_rule"]
 
 VARIABLES = frozenset(
     {"value", "n", "low", "high", "baseline_1d", "baseline_7d", "delta_1d", "delta_7d", "pct_1d", "pct_7d"}
@@ -44,7 +45,18 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?|([A-Za-z_][A-Za-z_0-9]*)|(<=|>=|==|!=|[<>+\-*/(),]))")
 
 Env = Mapping[str, float | int | None]
-Node = Callable[[Env], float | bool]
+#: A parsed rule is a tree of tuples, tag first: ("num", 0.5), ("var", "value"),
+#: ("bool", True), ("neg", x), ("bin", "+", a, b), ("cmp", "<", a, b), ("and", a, b),
+#: ("or", a, b), ("not", x), ("call", "abs", (x,)). Plain data, so the same tree is
+#: evaluated here and put into words by :mod:`huracan.analytics.metric_reasons`.
+Node = tuple[Any, ...]
+
+_ARITH: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+}
 
 
 class RuleError(ValueError):
@@ -55,23 +67,53 @@ class _Missing(Exception):
     """A variable the rule reads has no data; the rule does not fire."""
 
 
+def evaluate_node(node: Node, env: Env) -> float | bool:
+    """Evaluate a parsed rule (sub)tree; raises ``_Missing`` when a variable has no data."""
+    tag = node[0]
+    if tag in ("num", "bool"):
+        return node[1]  # type: ignore[no-any-return]
+    if tag == "var":
+        v = env.get(node[1])
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            raise _Missing(node[1])
+        return float(v)
+    if tag == "neg":
+        return -float(evaluate_node(node[1], env))
+    if tag == "bin":
+        return _ARITH[node[1]](float(evaluate_node(node[2], env)), float(evaluate_node(node[3], env)))
+    if tag == "cmp":
+        return _COMPARE[node[1]](float(evaluate_node(node[2], env)), float(evaluate_node(node[3], env)))
+    if tag == "and":
+        return bool(evaluate_node(node[1], env)) and bool(evaluate_node(node[2], env))
+    if tag == "or":
+        return bool(evaluate_node(node[1], env)) or bool(evaluate_node(node[2], env))
+    if tag == "not":
+        return not evaluate_node(node[1], env)
+    if tag == "call":
+        return _FUNCTIONS[node[1]](*(float(evaluate_node(a, env)) for a in node[2]))
+    raise ValueError(f"unknown rule node {tag!r}")
+
+
+def holds(node: Node, env: Env) -> bool:
+    """True when ``node`` evaluates true for ``env`` (False when it lacks data)."""
+    try:
+        return bool(evaluate_node(node, env))
+    except (_Missing, ZeroDivisionError):
+        return False
+
+
 @dataclass(frozen=True)
 class Rule:
     """A parsed alert rule; :meth:`evaluate` is safe to call with any environment."""
 
     text: str
-    _node: Node
+    node: Node
     #: the constant a simple ``value <op> constant`` rule compares against (for alerts)
     threshold: float | None = None
 
     def evaluate(self, env: Env) -> bool:
         """True when the rule fires for ``env``; False if a variable it needs is None."""
-        try:
-            return bool(self._node(env))
-        except _Missing:
-            return False
-        except ZeroDivisionError:
-            return False
+        return holds(self.node, env)
 
 
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
@@ -127,21 +169,18 @@ class _Parser:
     def or_expr(self) -> Node:
         node = self.and_expr()
         while self.take("name", "or"):
-            left, right = node, self.and_expr()
-            node = _or(left, right)
+            node = ("or", node, self.and_expr())
         return node
 
     def and_expr(self) -> Node:
         node = self.not_expr()
         while self.take("name", "and"):
-            left, right = node, self.not_expr()
-            node = _and(left, right)
+            node = ("and", node, self.not_expr())
         return node
 
     def not_expr(self) -> Node:
         if self.take("name", "not"):
-            inner = self.not_expr()
-            return lambda env: not inner(env)
+            return ("not", self.not_expr())
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -149,35 +188,26 @@ class _Parser:
         tok = self.peek()
         if tok and tok[0] == "op" and tok[1] in _COMPARE:
             self.i += 1
-            cmp = _COMPARE[tok[1]]
-            right = self.arith()
-            return lambda env: cmp(float(left(env)), float(right(env)))
+            return ("cmp", tok[1], left, self.arith())
         return left
 
     def arith(self) -> Node:
         node = self.term()
-        while True:
-            if self.take("op", "+"):
-                node = _bin(node, self.term(), lambda a, b: a + b)
-            elif self.take("op", "-"):
-                node = _bin(node, self.term(), lambda a, b: a - b)
-            else:
-                return node
+        while (tok := self.peek()) and tok in (("op", "+"), ("op", "-")):
+            self.i += 1
+            node = ("bin", tok[1], node, self.term())
+        return node
 
     def term(self) -> Node:
         node = self.unary()
-        while True:
-            if self.take("op", "*"):
-                node = _bin(node, self.unary(), lambda a, b: a * b)
-            elif self.take("op", "/"):
-                node = _bin(node, self.unary(), lambda a, b: a / b)
-            else:
-                return node
+        while (tok := self.peek()) and tok in (("op", "*"), ("op", "/")):
+            self.i += 1
+            node = ("bin", tok[1], node, self.unary())
+        return node
 
     def unary(self) -> Node:
         if self.take("op", "-"):
-            inner = self.unary()
-            return lambda env: -float(inner(env))
+            return ("neg", self.unary())
         return self.atom()
 
     def atom(self) -> Node:
@@ -187,8 +217,7 @@ class _Parser:
         kind, val = tok
         if kind == "num":
             self.i += 1
-            const = float(val)
-            return lambda env: const
+            return ("num", float(val))
         if kind == "op" and val == "(":
             self.i += 1
             node = self.or_expr()
@@ -200,14 +229,13 @@ class _Parser:
             if self.take("op", "("):
                 return self.call(val)
             if val in ("true", "false"):
-                flag = val == "true"
-                return lambda env: flag
+                return ("bool", val == "true")
             if val not in VARIABLES:
                 raise RuleError(
                     f"alert rule {self.text!r}: unknown name {val!r}; "
                     f"use one of {', '.join(sorted(VARIABLES))} or abs/min/max"
                 )
-            return _var(val)
+            return ("var", val)
         raise self.error(f"unexpected {val!r}")
 
     def call(self, name: str) -> Node:
@@ -221,30 +249,7 @@ class _Parser:
         lo, hi = _ARITY[name]
         if not lo <= len(args) <= hi:
             raise RuleError(f"alert rule {self.text!r}: {name}() takes {lo}..{hi} arguments, got {len(args)}")
-        fn = _FUNCTIONS[name]
-        return lambda env: fn(*(float(a(env)) for a in args))
-
-
-def _var(name: str) -> Node:
-    def get(env: Env) -> float:
-        v = env.get(name)
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            raise _Missing(name)
-        return float(v)
-
-    return get
-
-
-def _bin(a: Node, b: Node, op: Callable[[float, float], float]) -> Node:
-    return lambda env: op(float(a(env)), float(b(env)))
-
-
-def _and(a: Node, b: Node) -> Node:
-    return lambda env: bool(a(env)) and bool(b(env))
-
-
-def _or(a: Node, b: Node) -> Node:
-    return lambda env: bool(a(env)) or bool(b(env))
+        return ("call", name, tuple(args))
 
 
 _SIMPLE = re.compile(r"^\s*value\s*(<=|>=|<|>|==|!=)\s*(-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)\s*$")
@@ -256,4 +261,4 @@ def parse_rule(text: str) -> Rule:
         raise RuleError(f"alert rule {text!r} is empty; write e.g. `value < 0.5`")
     node = _Parser(text).parse()
     m = _SIMPLE.match(text)
-    return Rule(text=text.strip(), _node=node, threshold=float(m.group(2)) if m else None)
+    return Rule(text=text.strip(), node=node, threshold=float(m.group(2)) if m else None)

@@ -28,14 +28,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from huracan.analytics.comparisons import Observation, compare, observation
+from huracan.analytics.format import format_number
 from huracan.analytics.metric_context import MetricContext, NoDataError, QueryCache
+from huracan.analytics.metric_reasons import explain_rule, target_reason
 from huracan.analytics.metric_rules import parse_rule
 from huracan.analytics.snapshot import Interval, MetricsSnapshot, MetricValue, Provenance, SnapshotCheck
 from huracan.analytics.stats import wilson_interval
 from huracan.events import Alert, Severity
 from huracan.plugins.types import MetricResult, MetricSpec
 
-__all__ = ["COMPARISON_DAYS", "compute_snapshot", "connection_of", "evaluate_status"]
+__all__ = ["COMPARISON_DAYS", "alert_name", "compute_snapshot", "connection_of", "evaluate_status"]
 
 #: Days before the report day that are computed for the comparisons.
 COMPARISON_DAYS = 7
@@ -66,13 +68,9 @@ def _specs(plugins: Any) -> tuple[dict[str, MetricSpec], dict[str, str], dict[st
     if isinstance(plugins, Mapping):
         return dict(plugins), {}, {}
     specs = plugins.metrics()
-    # Which plugin registered each metric: the manager records it while collecting.
-    # (Plugins.describe() would also load every other kind of plugin: too slow here.)
-    owners = {
-        mid: name
-        for name, info in getattr(plugins, "_infos", {}).items()
-        for mid in getattr(info, "contributions", {}).get("metrics", [])
-    }
+    # owners("metrics") computes only the metrics registry (describe() would build
+    # every notifier and learner too).
+    owners = plugins.owners("metrics") if hasattr(plugins, "owners") else {}
     return specs, owners, dict(plugins.disabled)
 
 
@@ -103,22 +101,30 @@ def _env(value: float | None, n: int | None, interval: Interval | None, mv: dict
     return env
 
 
-def evaluate_status(spec: MetricSpec, env: Mapping[str, Any]) -> tuple[str, str, list[tuple[Severity, str]]]:
-    """(status, reason, fired rules) of a value: alert rules first, then the targets."""
-    fired: list[tuple[Severity, str]] = []
+def evaluate_status(spec: MetricSpec, env: Mapping[str, Any]) -> tuple[str, str, list[tuple[Severity, str, str]]]:
+    """(status, reason, fired rules) of a value: alert rules first, then the targets.
+
+    The reason is short and in words (``'below 0.0 bps on 58 samples'``,
+    ``'below the 87.0 % target'``); each fired rule is (severity, rule text, reason).
+    A target miss is at most a warning: only alert rules make a metric critical.
+    """
+    fired: list[tuple[Severity, str, str]] = []
     status, reason = "ok", ""
     for key, name, sev in (*_SEVERITIES, ("info", "ok", Severity.INFO)):
         rule_text = spec.alerts.get(key)
-        if rule_text and parse_rule(rule_text).evaluate(env):
-            fired.append((sev, rule_text))
+        if not rule_text:
+            continue
+        rule = parse_rule(rule_text)
+        if rule.evaluate(env):
+            why = explain_rule(rule, env, spec.unit, spec.precision)
+            fired.append((sev, rule_text, why))
             if status == "ok" and name != "ok":
-                status, reason = name, f"alert rule `{rule_text}` fired"
+                status, reason = name, why
     value, t = env.get("value"), spec.targets
     if status == "ok" and t is not None and value is not None:
-        if t.min is not None and value < t.min:
-            status, reason = "warning", f"below the target minimum {t.min:g}"
-        elif t.max is not None and value > t.max:
-            status, reason = "warning", f"above the target maximum {t.max:g}"
+        missed = target_reason(value, t.min, t.max, spec.unit, spec.precision)
+        if missed:
+            status, reason = "warning", missed
     return status, reason, fired
 
 
@@ -202,8 +208,8 @@ def _metric_value(
     else:
         env = _env(value, r.n if r else None, interval, mv)
         status, reason, fired = evaluate_status(spec, env)
-        for severity, rule in fired:
-            alerts.append(_alert(spec, value, severity, rule, generated))
+        for severity, rule, why in fired:
+            alerts.append(_alert(spec, value, severity, rule, why, generated))
     query = r.query if r is not None else today.query
     tables = list(r.tables) if r is not None else list(today.tables)
     return MetricValue(
@@ -223,6 +229,7 @@ def _metric_value(
         n=r.n if r else None,
         interval=interval,
         plugin=plugin,
+        key=spec.key,
         **mv,
     )
 
@@ -239,19 +246,30 @@ def _interval(r: MetricResult | None) -> Interval | None:
     return None
 
 
-def _alert(spec: MetricSpec, value: float, severity: Severity, rule: str, ts: datetime) -> dict[str, Any]:
-    threshold = parse_rule(rule).threshold
+def _alert(spec: MetricSpec, value: float, severity: Severity, rule: str, why: str, ts: datetime) -> dict[str, Any]:
+    # One name per metric and level: the daemon's AlertDispatcher holds back repeats of
+    # a *name* for its cooldown, so a shared name would silence every other metric.
+    level = severity.value.lower()
     event = Alert(
         ts=ts,
         severity=severity,
-        name=f"metric_{severity.value.lower()}",
-        message=f"{spec.name} ({spec.id}) = {value:.{spec.precision + 2}g}: rule `{rule}` fired",
+        name=alert_name(spec.id, level),
+        message=f"{spec.name} is {format_number(value, spec.unit, spec.precision)}: {why}",
         component=spec.category,
         metric_id=spec.id,
         value=value,
-        threshold=threshold,
+        threshold=parse_rule(rule).threshold,
     )
     return event.model_dump(mode="json")
+
+
+def alert_name(metric_id: str, level: str) -> str:
+    """The stable name of a metric's alert: ``metric.<metric id>.<level>``.
+
+    >>> alert_name("shadow_pnl_bps.runner", "warning")
+    'metric.shadow_pnl_bps.runner.warning'
+    """
+    return f"metric.{metric_id}.{level}"
 
 
 def _range_problems(m: MetricValue, spec: MetricSpec) -> list[str]:

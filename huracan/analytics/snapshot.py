@@ -98,6 +98,8 @@ class MetricValue(_Frozen):
     vs_prev_day: Comparison | None = None
     vs_7d_mean: Comparison | None = None
     plugin: str = "builtin"
+    #: a key metric (``MetricSpec.key``): the digest's sections always show it
+    key: bool = False
 
     @field_validator("value")
     @classmethod

@@ -117,3 +117,9 @@ class Digest:
     charts: tuple[ChartImage, ...] = ()
     self_check_problems: tuple[str, ...] = ()
     disabled_plugins: dict[str, str] = field(default_factory=dict)
+    #: every metric not shown in ``sections``, one row each, grouped like the sections
+    appendix: tuple[Section, ...] = ()
+    #: how many metrics the snapshot holds (the chat channels point to the full table)
+    metric_count: int = 0
+    #: where the Markdown archive of this digest is written
+    archive_path: str = ""

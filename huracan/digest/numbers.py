@@ -23,10 +23,11 @@ def format_metric(metric: MetricValue) -> str:
 def format_change(metric: MetricValue, which: Literal["1d", "7d"] = "1d") -> str:
     """``'+1.2 pp vs yesterday'`` from the snapshot's precomputed comparison, else ``''``.
 
-    Significant changes say so; the digest never computes a difference itself.
+    Significant changes say so; a change too small to show at the metric's precision
+    (direction ``flat``) is left out. The digest never computes a difference itself.
     """
     comparison = metric.vs_prev_day if which == "1d" else metric.vs_7d_mean
-    if comparison is None or comparison.delta is None or metric.unit == "bool":
+    if comparison is None or comparison.delta is None or metric.unit == "bool" or comparison.direction == "flat":
         return ""
     label = "vs yesterday" if which == "1d" else "vs 7-day mean"
     text = f"{format_value(metric, 'delta_1d' if which == '1d' else 'delta_7d')} {label}"

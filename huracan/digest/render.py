@@ -45,10 +45,11 @@ DISCORD_COLORS = {k: int(v[1:], 16) for k, v in COLORS.items()}
 #: which section a chart sits under; a chart whose section is absent goes to "Charts"
 CHART_SECTION = {
     "learning": "learning",
-    "reliability": "learning",
-    "importance": "learning",
     "shadow_pnl": "shadow",
     "gates": "gates",
+    # Model detail: after the sections, so the phone's first screens stay on the news.
+    "reliability": "charts",
+    "importance": "charts",
 }
 TELEGRAM_CAPTION = 1024
 
@@ -148,7 +149,7 @@ def _context(d: Digest, img: dict[str, str]) -> dict[str, Any]:
         key = CHART_SECTION.get(chart.key, "charts")
         by_section.setdefault(key if key in present else "charts", []).append(chart)
     if "charts" in by_section and "charts" not in present:
-        sections.append(Section("charts", "Charts", status="info"))
+        sections.append(Section("charts", "Model detail", status="info"))
     c = d.council
     if c.offline:
         verification = "Written by the deterministic template (offline council); every number is from the snapshot."
@@ -171,13 +172,24 @@ def _context(d: Digest, img: dict[str, str]) -> dict[str, Any]:
         "council_paragraphs": [p.strip() for p in c.text.split("\n\n") if p.strip()],
         "verification_line": verification,
         "cost_line": cost,
+        "full_table_line": _full_table_line(d),
     }
+
+
+def _full_table_line(d: Digest) -> str:
+    """Where the chat channels' readers find the metrics the chat leaves out."""
+    if not d.appendix:
+        return ""
+    where = f"the Markdown archive ({d.archive_path})" if d.archive_path else "the Markdown archive"
+    return f"All {d.metric_count:,} metrics of the day, one line each, are in the email digest and in {where}."
 
 
 def _telegram(d: Digest, ctx: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     m: Any = _env("telegram").get_template("telegram.html.j2").make_module(ctx)
     blocks = [str(m.header(d))]
     blocks += [str(m.section(s, ctx["charts_by_section"].get(s.key, []))) for s in ctx["sections"] if s.rows or s.notes]
+    if ctx["full_table_line"]:
+        blocks.append(str(m.full_table(ctx["full_table_line"])))
     blocks.append(str(m.council(d, ctx["council_paragraphs"], ctx["verification_line"], ctx["cost_line"])))
     photos = tuple((c.key, split_text(str(m.caption(c)), TELEGRAM_CAPTION)[0]) for c in d.charts)
     return tuple(pack_blocks(blocks, TELEGRAM_LIMIT)), photos
@@ -189,6 +201,8 @@ def _discord(d: Digest, ctx: dict[str, Any]) -> tuple[DiscordMessage, ...]:
     for s in ctx["sections"]:
         if s.rows or s.notes:
             embeds += section_embeds(discord_escape(s.title), str(m.section(s)), DISCORD_COLORS.get(s.status, 0))
+    if ctx["full_table_line"]:
+        embeds += section_embeds("All metrics", discord_escape(ctx["full_table_line"]), DISCORD_COLORS["info"])
     council_text = str(m.council(d, ctx["council_paragraphs"]))
     footer = "\n".join(discord_escape(x) for x in (ctx["verification_line"], ctx["cost_line"]))
     embeds += section_embeds("The council's notes", f"{council_text}\n*{footer}*".strip(), DISCORD_COLORS["info"])

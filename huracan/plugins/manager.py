@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "DISABLE_ENTRY_POINTS_ENV",
     "ENTRY_POINT_GROUP",
+    "Kind",
     "PluginError",
     "PluginInfo",
     "Plugins",
@@ -67,6 +68,8 @@ ENTRY_POINT_GROUP = "huracan"
 DISABLE_ENTRY_POINTS_ENV = "HURACAN_DISABLE_ENTRY_POINTS"
 
 Origin = Literal["builtin", "entry point", "config", "direct"]
+#: The kinds of things plugins register (:meth:`Plugins.owners`).
+Kind = Literal["gates", "metrics", "learners", "notifiers"]
 T = TypeVar("T")
 
 
@@ -118,6 +121,8 @@ class Plugins:
         self.settings = settings
         self._infos = infos
         self._cache: dict[str, dict[str, Any]] = {}
+        #: kind -> {key: plugin name}, filled with the registry of that kind
+        self._owners: dict[str, dict[str, str]] = {}
 
     # -- bookkeeping -------------------------------------------------------------
 
@@ -140,6 +145,7 @@ class Plugins:
             self.pm.unregister(name=name)
         # Its earlier contributions leave with it: recompute everything on next use.
         self._cache.clear()
+        self._owners.clear()
         for info in self._infos.values():
             info.contributions.clear()
 
@@ -193,6 +199,7 @@ class Plugins:
                 self._infos[plugin].contributions[kind] = keys
         registry = {k: item for k, (_, item) in items.items()}
         self._cache[kind] = registry
+        self._owners[kind] = {k: plugin for k, (plugin, _) in items.items()}
         return registry
 
     # -- typed hooks ---------------------------------------------------------------
@@ -237,6 +244,28 @@ class Plugins:
     def register_commands(self, app: Any) -> None:
         """Let plugins add commands to the root ``typer.Typer``."""
         self._call("huracan_register_commands", app=app)
+
+    def owners(self, kind: Kind) -> dict[str, str]:
+        """Which plugin registered each item of ``kind``: id / name → plugin name.
+
+        Computes only that kind's registry (cached), so ``owners("metrics")`` never
+        builds notifiers or learners. The metrics computer uses it to say which plugin
+        a metric came from.
+
+        >>> plugins.owners("metrics")["shadow_win_rate.scalp"]  # doctest: +SKIP
+        'huracan.plugins.builtin.metrics'
+        """
+        getters: dict[str, Callable[[], dict[str, Any]]] = {
+            "gates": self.gates,
+            "metrics": self.metrics,
+            "learners": self.learners,
+            "notifiers": self.notifiers,
+        }
+        if kind not in getters:
+            raise ValueError(f"Plugins.owners: unknown kind {kind!r}; use one of {', '.join(getters)}")
+        registry = getters[kind]()
+        owners = self._owners.get(kind, {})
+        return {k: owners[k] for k in registry if k in owners}
 
     def describe(self) -> list[dict[str, Any]]:
         """One dict per plugin for ``huracan plugins list --json``.

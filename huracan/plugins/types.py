@@ -87,6 +87,9 @@ class MetricSpec:
     alerts: Mapping[str, str] = field(default_factory=dict)
     #: bounds the value must lie within (self-check)
     range: tuple[float | None, float | None] = (None, None)
+    #: a key metric: the digest always shows it; other metrics only when warning or
+    #: critical (and in its "All other metrics" appendix)
+    key: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,17 @@ definition has no code, code has no definition, or an alert rule does not parse.
 ``checks:`` lists parts that must add up to a total (``signals = signals_passed +
 signals_blocked``); ``sum_of_parts: true`` on a metric with parts adds that check for
 its parts.
+
+Rules and targets that are right for a total are not always right for each part
+(0 events from source ``huracan`` is a normal day, 0 from ``engine`` is an outage):
+``part_alerts`` and ``part_targets`` replace them per part, ``{}`` meaning none, and the
+part ``"*"`` stands for every part not named. ``key: true`` marks a metric the digest
+always shows (its total, or every part when ``total: false``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +43,7 @@ PART_KINDS = {"modes", "gates", "sources", "gates_modes"}
 _KIND_LABEL = {"modes": "mode", "gates": "gate", "sources": "source", "gates_modes": "gate.mode"}
 
 Compute = Callable[[Any, str | None], MetricResult]
+log = logging.getLogger("huracan.metrics")
 
 
 class CatalogError(ValueError):
@@ -59,8 +67,36 @@ class MetricDef:
     alerts: Mapping[str, str] = field(default_factory=dict)
     parts: tuple[str, ...] = ()
     total: bool = True
-    part_targets: Mapping[str, Targets] = field(default_factory=dict)
+    #: per part (or "*"): targets replacing ``targets``; None = no targets for that part
+    part_targets: Mapping[str, Targets | None] = field(default_factory=dict)
+    #: per part (or "*"): alert rules replacing ``alerts``; {} = no rules for that part
+    part_alerts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sum_of_parts: bool = False
+    key: bool = False
+
+    def targets_of(self, part: str | None, elsewhere: Targets | None = None) -> Targets | None:
+        """The targets of the total (``part`` None) or of one part.
+
+        A part's own ``part_targets`` entry wins, then targets kept ``elsewhere``
+        (gates.yaml), then the ``"*"`` entry, then the total's targets.
+        """
+        if part is None:
+            return self.targets
+        if part in self.part_targets:
+            return self.part_targets[part]
+        if elsewhere is not None:
+            return elsewhere
+        if "*" in self.part_targets:
+            return self.part_targets["*"]
+        return self.targets
+
+    def alerts_of(self, part: str | None) -> Mapping[str, str]:
+        """The alert rules of the total (``part`` None) or of one part."""
+        if part is None:
+            return self.alerts
+        if part in self.part_alerts:
+            return self.part_alerts[part]
+        return self.part_alerts.get("*", self.alerts)
 
 
 @dataclass(frozen=True)
@@ -103,15 +139,15 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
     rng = raw.get("range", [None, None])
     if not (isinstance(rng, list | tuple) and len(rng) == 2):
         raise CatalogError(f"{where}: range must be [low, high] (null for open), got {rng!r}")
-    alerts = dict(raw.get("alerts") or {})
-    for sev, rule in alerts.items():
-        if sev not in ("critical", "warning", "info"):
-            raise CatalogError(f"{where}: alert severity {sev!r} must be critical, warning or info")
-        try:
-            parse_rule(rule)
-        except RuleError as exc:
-            raise CatalogError(f"{where}: {exc}") from None
-    part_targets = {str(k): t for k, v in (raw.get("part_targets") or {}).items() if (t := _targets(v, where))}
+    alerts = _alerts(raw.get("alerts"), where)
+    part_targets = {
+        str(k): _targets(v or None, f"{where}: part_targets.{k}") for k, v in _mapping(raw, "part_targets", where)
+    }
+    part_alerts = {str(k): _alerts(v, f"{where}: part_alerts.{k}") for k, v in _mapping(raw, "part_alerts", where)}
+    if (part_targets or part_alerts) and not parts:
+        raise CatalogError(f"{where}: part_targets / part_alerts need parts (modes, gates, sources, gates_modes)")
+    if not isinstance(raw.get("key", False), bool):
+        raise CatalogError(f"{where}: key must be true or false, got {raw['key']!r}")
     return MetricDef(
         id=mid,
         category=raw["category"],
@@ -127,8 +163,32 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
         parts=parts,
         total=bool(raw.get("total", True)),
         part_targets=part_targets,
+        part_alerts=part_alerts,
         sum_of_parts=bool(raw.get("sum_of_parts", False)),
+        key=bool(raw.get("key", False)),
     )
+
+
+def _mapping(raw: dict[str, Any], name: str, where: str) -> list[tuple[Any, Any]]:
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise CatalogError(f"{where}: {name} must map a part (or '*') to its settings, got {value!r}")
+    return list(value.items())
+
+
+def _alerts(raw: Any, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: alerts must be a mapping {{critical | warning | info: rule}}, got {raw!r}")
+    for sev, rule in raw.items():
+        if sev not in ("critical", "warning", "info"):
+            raise CatalogError(f"{where}: alert severity {sev!r} must be critical, warning or info")
+        try:
+            parse_rule(rule)
+        except RuleError as exc:
+            raise CatalogError(f"{where}: {exc}") from None
+    return dict(raw)
 
 
 @lru_cache(maxsize=8)
@@ -201,10 +261,10 @@ def build_specs(
     specs = []
     for d in defs.values():
         fn = compute[d.id]
+        _check_part_names(d, cat.path)
         for mid, part, kind in _expand(d):
-            targets = d.targets
-            if part is not None:
-                targets = d.part_targets.get(part) or (part_targets(d.id, part) if part_targets else None) or targets
+            elsewhere = part_targets(d.id, part) if part is not None and part_targets else None
+            targets = d.targets_of(part, elsewhere)
             specs.append(
                 MetricSpec(
                     id=mid,
@@ -217,11 +277,29 @@ def build_specs(
                     precision=d.precision,
                     higher_is_better=d.higher_is_better,
                     targets=targets,
-                    alerts=dict(d.alerts),
+                    alerts=dict(d.alerts_of(part)),
                     range=d.range,
+                    # The total is the key row; parts ride along in its family row.
+                    key=d.key and (part is None or not d.total),
                 )
             )
     return specs
+
+
+def _check_part_names(d: MetricDef, path: str) -> None:
+    # Modes and gates are open sets registered at start-up, so an unknown name may be a
+    # plugin's that is not loaded: say so loudly rather than refuse to start.
+    parts = {p for _, p, _ in _expand(d) if p is not None} | {"*"}
+    for field_name, named in (("part_targets", d.part_targets), ("part_alerts", d.part_alerts)):
+        for part in set(named) - parts:
+            log.warning(
+                "%s: metric %r: %s names part %r, which is not one of its parts (%s); it has no effect",
+                path,
+                d.id,
+                field_name,
+                part,
+                ", ".join(sorted(parts - {"*"})),
+            )
 
 
 def _bind(fn: Compute, part: str | None) -> Callable[[Any], MetricResult]:
