@@ -43,6 +43,13 @@ def bodies(n_events: int, batch: int) -> list[bytes]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads) from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=200_000)
@@ -76,15 +83,18 @@ def main() -> None:
             return n
 
         chunks = [payloads[i :: args.clients] for i in range(args.clients)]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds(proc.pid)
         with ThreadPoolExecutor(args.clients) as ex:
             accepted = sum(ex.map(post, chunks))
-        elapsed = time.perf_counter() - t0
+        elapsed, daemon_cpu = time.perf_counter() - t0, cpu_seconds(proc.pid) - c0
         status = httpx.get(f"{url}/v1/status", timeout=60).json()
         result = {
             "events": accepted,
             "seconds": round(elapsed, 3),
             "http_ingest_eps": round(accepted / elapsed),
+            # the daemon's own CPU (parse + validate + write); the client's is not counted
+            "daemon_eps_per_cpu_s": round(accepted / max(daemon_cpu, 1e-9)),
+            "load_average_1m": round(os.getloadavg()[0], 2),
             "batch": args.batch,
             "clients": args.clients,
             "stored_total": status["events_total"],
@@ -92,7 +102,8 @@ def main() -> None:
         }
         print(
             f"HTTP ingest: {accepted:,} events in {elapsed:.2f} s = {accepted / elapsed:,.0f} events/s "
-            f"(batches of {args.batch:,}, {args.clients} clients; stored {status['events_total']:,})"
+            f"(batches of {args.batch:,}, {args.clients} clients; stored {status['events_total']:,}); "
+            f"daemon {accepted / max(daemon_cpu, 1e-9):,.0f} events per CPU-second"
         )
         if args.json:
             print(json.dumps(result))
