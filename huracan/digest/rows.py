@@ -167,8 +167,9 @@ def _family_note(named: Sequence[tuple[str, MetricValue]]) -> str:
     if bad[0][0] == "all":
         return _reason(bad[0][1])
     said = [f"{part}: {_reason(m)}" for part, m in bad[:2]]
-    more = f" (and {len(bad) - 2} more)" if len(bad) > 2 else ""
-    return "; ".join(said) + more
+    if len(bad) > 2:
+        said.append(f"also {', '.join(part for part, _ in bad[2:])}")
+    return "; ".join(said)
 
 
 def row_of(m: MetricValue) -> Row:
