@@ -29,6 +29,7 @@ from huracan.daemon.ledger import JobLedger
 from huracan.daemon.notify import Notifier, watchdog_interval
 from huracan.daemon.runfile import RunFile, remove_runfile, write_runfile
 from huracan.daemon.scheduler import build_scheduler, catch_up_days
+from huracan.events import Severity
 
 __all__ = ["Daemon", "StartupError", "is_loopback"]
 
@@ -141,7 +142,13 @@ class Daemon:
         self._opened = True
 
     def _dispatch_alert(self, alert: Any) -> None:
-        """Send an alert to the notifiers from any thread (the sends run on the loop)."""
+        """Send an alert to the notifiers from any thread (the sends run on the loop).
+
+        INFO alerts (recovery notices, informational rules) are stored, not pushed: a
+        phone should buzz only for something to act on.
+        """
+        if alert.severity.rank < Severity.WARNING.rank:
+            return
         loop = self._loop
         if loop is None or loop.is_closed():
             return

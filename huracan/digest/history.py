@@ -103,15 +103,16 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def bins_from_predictions(predictions: list[float], outcomes: list[int], n_bins: int = 10) -> list[CalibrationBin]:
-    """Equal-width reliability bins, for calibration events logged without ``bins``."""
-    sums: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(n_bins)]
-    for p, y in zip(predictions, outcomes, strict=False):
-        i = min(int(p * n_bins), n_bins - 1)
-        sums[i][0] += p
-        sums[i][1] += y
-        sums[i][2] += 1
-    return [CalibrationBin(s[0] / s[2], s[1] / s[2], int(s[2])) for s in sums if s[2]]
+def bins_from_predictions(predictions: list[float], outcomes: list[int]) -> list[CalibrationBin]:
+    """The chart's points from equal-width reliability bins (the one binning, in
+    :mod:`huracan.analytics.calibration`), for calibration events logged without ``bins``."""
+    from huracan.analytics.calibration import reliability_bins
+
+    return [
+        CalibrationBin(b.mean_predicted, b.observed_rate, b.count)
+        for b in reliability_bins(predictions, outcomes)
+        if b.count and b.mean_predicted is not None and b.observed_rate is not None
+    ]
 
 
 def load_history(conn: Connection, day: date, days: int = 30) -> History:
