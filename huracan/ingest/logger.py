@@ -6,7 +6,8 @@ overloaded queue takes the slow path: DEBUG is shed from ``shed_debug_fill``, ev
 below ERROR from ``kill_switch_fill`` (the kill switch), and at capacity a CRITICAL
 event goes to the disk spool instead of being dropped. A background thread
 (:mod:`huracan.ingest.writer`) writes batches of ``batch_size`` events or whatever
-arrived within ``flush_interval_s`` to the sink.
+arrived within ``flush_interval_s`` to the sink. The batch API (``log_many``,
+``log_arrow``) and its shedding live in :mod:`huracan.ingest.bulk`, mixed in here.
 
 Example::
 
@@ -29,23 +30,19 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from huracan.config import IngestSettings
-from huracan.events import EVENT_TYPES, EventBase
+from huracan.events import EventBase
 from huracan.ingest.batch import Batch, Chunk, build_batches
+from huracan.ingest.bulk import BatchLogging
 from huracan.ingest.counters import SeverityCounts, arrow_severity_counts, count_severities
 from huracan.ingest.overflow import CriticalSpooler
-from huracan.ingest.sinks import has_arrow
 from huracan.ingest.spool import Spool
-from huracan.ingest.tiers import CRITICAL, SEVERITIES, SEVERITY_INDEX, TIER_HEALTH, Limits, Tier, admit_batch
+from huracan.ingest.tiers import CRITICAL, SEVERITIES, SEVERITY_INDEX, TIER_HEALTH, Limits, Tier
 from huracan.ingest.writer import Writer
 
 __all__ = ["EventLogger", "TierListener"]
@@ -56,10 +53,8 @@ log = logging.getLogger("huracan.ingest")
 #: it must be quick and must not log into the logger (the monitor only sets a flag).
 TierListener = Callable[[Tier, Tier, int], None]
 
-_SEVERITY_VALUES = pa.array(SEVERITIES)
 
-
-class EventLogger:
+class EventLogger(BatchLogging):
     """Non-blocking event logging into any sink (see :mod:`huracan.ingest.sinks`).
 
     Args:
@@ -170,128 +165,7 @@ class EventLogger:
         self.writer.wake()
         return True
 
-    # -- the batch API ---------------------------------------------------------------
-    def log_many(self, events: Sequence[EventBase]) -> int:
-        """Queue many events as one item; returns how many were accepted.
-
-        Below the DEBUG threshold this costs one append whatever the length; over it
-        the tier rules apply event by event (vectorised), exactly as for :meth:`log`.
-        """
-        k = len(events)
-        if k == 0:
-            return 0
-        if self._closed:
-            for sev, c in Counter(map(attrgetter("severity"), events)).items():
-                self._drop_closed(SEVERITY_INDEX[sev], c)
-            return 0
-        with self._lock:
-            n = len(self._q) + self._extra
-            if n + k <= self.limits.shed_debug:
-                self._put_chunk(Chunk(k, events=list(events)))
-                changed = None
-                kept, overflow = k, []
-            else:
-                ranks = np.fromiter((SEVERITY_INDEX[e.severity] for e in events), np.int8, k)
-                mask, full_at = admit_batch(ranks, n, self.limits)
-                admitted = [e for e, m in zip(events, mask.tolist(), strict=True) if m]
-                overflow = [e for e in events[full_at:] if SEVERITY_INDEX[e.severity] == CRITICAL]
-                lost = ranks[~mask]
-                for i, c in enumerate(np.bincount(lost, minlength=len(SEVERITIES)).tolist()):
-                    self.dropped.add_one(i, c)
-                self.dropped.add_one(CRITICAL, -len(overflow))
-                self.overflowed.add_one(CRITICAL, len(overflow))
-                if admitted:
-                    self._put_chunk(Chunk(len(admitted), events=admitted))
-                kept = len(admitted)
-                changed = self._observe(n + kept)
-        self.writer.wake()
-        if overflow:
-            self._overflow_events(overflow)
-        self._announce(changed, True)
-        return kept + len(overflow)
-
-    def log_arrow(self, event_type: str, table: pa.Table) -> int:
-        """Queue an Arrow table of one event type (columns as the store's schema).
-
-        Tier rules apply to its ``severity`` column. Returns the rows accepted. Raises
-        ValueError / TypeError for a table or sink that cannot work — never for overload.
-        """
-        if event_type not in EVENT_TYPES:
-            raise ValueError(f"log_arrow: unknown event type {event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}")
-        if not has_arrow(self.sink):
-            raise TypeError(
-                f"log_arrow needs a sink with write_arrow(event_type, table); {type(self.sink).__name__} has "
-                "none — use log_many(events) instead"
-            )
-        if "severity" not in table.column_names:
-            raise ValueError(f"log_arrow({event_type!r}): the table has no 'severity' column: {table.column_names}")
-        k = table.num_rows
-        if k == 0:
-            return 0
-        idx = pc.index_in(table.column("severity"), value_set=_SEVERITY_VALUES)
-        if idx.null_count:
-            bad = pc.unique(pc.filter(table.column("severity"), pc.is_null(idx))).to_pylist()[:5]
-            raise ValueError(f"log_arrow({event_type!r}): unknown severity values {bad}; expected one of {SEVERITIES}")
-        if self._closed:
-            for i, c in enumerate(np.bincount(idx.to_numpy(), minlength=len(SEVERITIES)).tolist()):
-                self._drop_closed(i, c)
-            return 0
-        overflow: pa.Table | None = None
-        with self._lock:
-            n = len(self._q) + self._extra
-            if n + k <= self.limits.shed_debug:
-                self._put_chunk(Chunk(k, table=table, event_type=event_type))
-                kept, changed = k, None
-            else:
-                ranks = idx.to_numpy().astype(np.int8)
-                mask, full_at = admit_batch(ranks, n, self.limits)
-                spill = np.zeros(k, dtype=np.bool_)
-                spill[full_at:] = ranks[full_at:] == CRITICAL
-                for i, c in enumerate(np.bincount(ranks[~mask & ~spill], minlength=len(SEVERITIES)).tolist()):
-                    self.dropped.add_one(i, c)
-                kept = int(mask.sum())
-                if kept:
-                    self._put_chunk(Chunk(kept, table=table.filter(pa.array(mask)), event_type=event_type))
-                if spill.any():
-                    overflow = table.filter(pa.array(spill))
-                    self.overflowed.add_one(CRITICAL, overflow.num_rows)
-                changed = self._observe(n + kept)
-        self.writer.wake()
-        if overflow is not None:
-            self._overflow_arrow(event_type, overflow)
-        self._announce(changed, True)
-        return kept + (overflow.num_rows if overflow is not None else 0)
-
-    def _put_chunk(self, chunk: Chunk) -> None:
-        # Under self._lock: _extra and the chunk must appear together for _take.
-        self._q.append(chunk)
-        self._extra += chunk.size - 1
-        self._chunks += 1
-
-    # -- overload and close helpers --------------------------------------------------
-    def _overflow_events(self, events: list[EventBase]) -> None:
-        if self.overflow is not None:
-            self.overflow.put(list(events))
-        else:
-            self._keep_in_memory(list(events))
-
-    def _overflow_arrow(self, event_type: str, table: pa.Table) -> None:
-        if self.overflow is not None:
-            self.overflow.put((event_type, table))
-        else:
-            self._keep_in_memory((event_type, table))
-
-    def _keep_in_memory(self, item: list[EventBase] | tuple[str, pa.Table]) -> None:
-        # Never drop CRITICAL: past capacity in memory is the last resort (no spool, or
-        # the spool refused them).
-        with self._lock:
-            if isinstance(item, list):
-                self.overflowed.add_one(CRITICAL, -len(item))
-                self._put_chunk(Chunk(len(item), events=item))
-            else:
-                self.overflowed.add_one(CRITICAL, -item[1].num_rows)
-                self._put_chunk(Chunk(item[1].num_rows, table=item[1], event_type=item[0]))
-
+    # -- close helpers ---------------------------------------------------------------
     def _drop_closed(self, idx: int, k: int) -> bool:
         with self._lock:
             self.dropped.add_one(idx, k)
