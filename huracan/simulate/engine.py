@@ -4,26 +4,24 @@ Per signal it logs the ``signal``, one ``gate_decision`` per gate, a ``decision_
 with per-step timings, and either a ``shadow_trade`` + ``shadow_outcome`` or the
 counterfactual ``shadow_outcome`` of the blocked signal (``blocked_by`` = the gates that
 failed). Every day at 00:00 UTC it retrains the meta-label model on the samples whose
-outcomes are already known, registers it, and exports it to Hamilton when ready.
+outcomes are already known, registers it, and exports it to Hamilton when ready — that
+daily training step lives in :mod:`huracan.simulate.training`, mixed into :class:`Engine`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from huracan.events import (
-    Calibration,
     ConfigChange,
     DecisionTrace,
     EventBase,
-    FeatureImportance,
     GateDecision,
     MarketSnapshot,
     Severity,
@@ -32,31 +30,19 @@ from huracan.events import (
     Signal,
     Span,
     TrainingSample,
-    TrainingSession,
 )
 from huracan.simulate.gates import AutoTuner, GateRule
 from huracan.simulate.hamilton import Hamilton, LiveFill
-from huracan.simulate.learner import (
-    InsufficientDataError,
-    LearnerName,
-    TrainedModel,
-    predict_piecewise,
-    select_training_samples,
-    train_meta_label,
-)
+from huracan.simulate.learner import LearnerName, predict_piecewise
 from huracan.simulate.market import REGIMES, Market
 from huracan.simulate.ports import IdSource, Registry
 from huracan.simulate.signals import EXIT_REASONS, LOGGED_FEATURES, MODEL_INPUTS, MODES, SignalBatch
+from huracan.simulate.training import GIT_SHA, DailyTraining
+from huracan.simulate.training import to_utc as _dt
 
 __all__ = ["GIT_SHA", "Engine"]
 
-#: The simulated Engine's code version, as a real Engine would report its git HEAD.
-GIT_SHA = hashlib.sha1(b"huracan-simulated-engine-v1").hexdigest()
 PRIOR_WIN_PROB = {"scalp": 0.45, "runner": 0.30}  # used before the first model exists
-
-
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
 
 
 @dataclass(frozen=True)
@@ -84,7 +70,7 @@ class _DayColumns:
 
 
 @dataclass
-class Engine:
+class Engine(DailyTraining):
     """One simulated Engine; ``schedule`` queues events for time-ordered emission."""
 
     market: Market
@@ -107,102 +93,6 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.tuner = AutoTuner(self.rules)
-
-    # --- learning ---------------------------------------------------------------
-
-    def add_history(self, batch: SignalBatch) -> None:
-        """The Engine's archive of labelled signals from before the simulation."""
-        x = batch.matrix()
-        for i in range(len(batch)):
-            self.pool.append(self._sample(batch, x[i], i, self.ids.make("hist"), float(batch.ts[i]), "historical"))
-
-    def _sample(self, b: SignalBatch, row: np.ndarray, i: int, sid: str, decided: float, origin: str) -> TrainingSample:
-        return TrainingSample(
-            sample_id=sid,
-            decision_timestamp=_dt(decided),
-            label_cutoff_timestamp=_dt(decided + float(b.holding_s[i])),
-            features={k: float(v) for k, v in zip(MODEL_INPUTS, row, strict=True)},
-            label=int(b.win[i]),
-            origin=origin,  # type: ignore[arg-type]
-        )
-
-    def train(self, at: datetime, *, export: bool = True, acknowledge: bool = True) -> TrainedModel | None:
-        """The 00:00 UTC retrain: fit, evaluate, register, log, export when ready."""
-        samples = select_training_samples(self.pool, at, self.window)
-        try:
-            tm = train_meta_label(samples, at, learner=self.learner, seed=self.seed)
-        except InsufficientDataError:
-            return None  # too little data yet: keep the current model
-        rep = tm.report
-        # Simulated wall time of the job, drawn (not measured) so runs are reproducible.
-        duration = round(20.0 + rep.samples * 0.004 * float(self.rng.uniform(0.8, 1.3)), 1)
-        done = at + timedelta(seconds=duration)
-        parent = self.registered[-1] if self.registered else None
-        model_id = self.registry.register(
-            tm.artifact,
-            learner="meta_label",
-            git_sha=GIT_SHA,
-            data_snapshot_id=f"samples-{at:%Y%m%d}-{rep.samples}",
-            metrics=rep.metrics(),
-            parent_model_id=parent,
-            notes=(
-                f"daily retrain ({self.learner}) on {rep.samples_historical} historical + "
-                f"{rep.samples_shadow} shadow samples; out-of-time holdout of {rep.eval_samples}"
-            ),
-            ts=done,
-        )
-        session = f"train-{at:%Y%m%d}-{model_id[:8]}"
-        self.schedule(
-            TrainingSession(
-                event_id=self.ids.event_id(),
-                ts=done,
-                session_id=session,
-                model_id=model_id,
-                trained_at=at,
-                data_cutoff_timestamp=rep.data_cutoff,
-                duration_s=duration,
-                samples_historical=rep.samples_historical,
-                samples_shadow=rep.samples_shadow,
-                auc=rep.auc,
-                ece=rep.ece,
-                mce=rep.mce,
-                brier=rep.brier,
-                log_loss=rep.log_loss,
-                eval_samples=rep.eval_samples,
-            )
-        )
-        self.schedule(
-            Calibration(
-                event_id=self.ids.event_id(),
-                ts=done + timedelta(seconds=1),
-                session_id=session,
-                model_id=model_id,
-                predictions=rep.predictions,
-                outcomes=rep.outcomes,
-                reported_ece=rep.ece,
-                reported_mce=rep.mce,
-                bins=rep.bins,
-            )
-        )
-        self.schedule(
-            FeatureImportance(
-                event_id=self.ids.event_id(),
-                ts=done + timedelta(seconds=2),
-                session_id=session,
-                model_id=model_id,
-                importances=rep.importances,
-            )
-        )
-        self.registered.append(model_id)
-        self.aucs.append(rep.auc)
-        self.segments.append((done.timestamp() + 5, tm.model, model_id))
-        ready, _reasons = self.registry.readiness(rep.metrics(), rep.samples)
-        if export and ready:
-            exported_at = done + timedelta(seconds=float(self.rng.uniform(20, 90)))
-            manifest = self.registry.export(model_id, ts=exported_at)
-            self.exported.append(model_id)
-            self.hamilton.on_export(manifest, model_id, exported_at, acknowledge=acknowledge)
-        return tm
 
     # --- thresholds -------------------------------------------------------------
 
