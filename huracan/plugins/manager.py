@@ -169,6 +169,9 @@ class Plugins:
 
     def metrics(self) -> dict[str, MetricSpec]:
         """Every registered metric by id."""
+        # Per-gate metric families expand over the known gate names, so plugin gates must
+        # be registered first or a third party's gate gets no pass-rate/accuracy metrics.
+        self.gates()
         return self._registry("metrics", "huracan_register_metrics", MetricSpec, lambda m: m.id, _check_metric)
 
     def learners(self) -> dict[str, LearnerSpec]:
