@@ -257,20 +257,13 @@ def config_history(
 
     ``key`` matches a dotted prefix (``gates.meta_label`` matches every threshold of that gate).
     """
-    from huracan.store.journal import fetch_rows
+    from huracan.store.journal import day_range, fetch_rows, where_clause
 
-    conds: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        conds.append("day >= CAST(? AS DATE)")
-        params.append(since)
-    if until is not None:
-        conds.append("day <= CAST(? AS DATE)")
-        params.append(until)
+    conds, params = day_range(since, until)
     if key is not None:
         conds.append("(key = ? OR starts_with(key, ?))")
         params += [key, key.rstrip(".") + "."]
-    where = "WHERE " + " AND ".join(conds) if conds else ""
+    where = where_clause(conds)
     rows = fetch_rows(
         conn,
         f"SELECT ts, key, old_value, new_value, author, reason, gate, mode FROM v_config_change {where} ORDER BY ts",

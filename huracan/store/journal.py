@@ -45,10 +45,12 @@ __all__ = [
     "TradeFilter",
     "create_journal_views",
     "daily_pnl",
+    "day_range",
     "fetch_rows",
     "list_shadow_trades",
     "live_vs_shadow",
     "shadow_trade_stats",
+    "where_clause",
     "with_views",
 ]
 
@@ -223,20 +225,16 @@ class TradeFilter:
         if self.model_id is not None:
             conds.append("starts_with(model_id, ?)")
             params.append(self.model_id)
-        # CAST so that ISO strings (the daemon's JSON params) and dates both work.
-        if self.since is not None:
-            conds.append("day >= CAST(? AS DATE)")
-            params.append(self.since)
-        if self.until is not None:
-            conds.append("day <= CAST(? AS DATE)")
-            params.append(self.until)
+        days, day_params = day_range(self.since, self.until)
+        conds += days
+        params += day_params
         if self.min_bps is not None:
             conds.append("return_bps >= ?")
             params.append(self.min_bps)
         if self.max_bps is not None:
             conds.append("return_bps <= ?")
             params.append(self.max_bps)
-        return ("WHERE " + " AND ".join(conds) if conds else ""), params
+        return where_clause(conds), params
 
 
 def list_shadow_trades(conn: Any, flt: TradeFilter | None = None, limit: int | None = 100) -> list[dict[str, Any]]:
@@ -280,10 +278,14 @@ def shadow_trade_stats(
     return {str(k): v for k, v in grouped.items()}
 
 
-def live_vs_shadow(
-    conn: Any, *, since: date | None = None, until: date | None = None, model_id: str | None = None
-) -> list[dict[str, Any]]:
-    """Live vs shadow per (model, mode, symbol, day); ``gap_bps`` = live − shadow average."""
+def day_range(since: date | None = None, until: date | None = None) -> tuple[list[str], list[Any]]:
+    """SQL conditions and parameters for ``since <= day <= until`` (either end optional).
+
+    CAST, so that ISO strings (the daemon's JSON params) and dates both work.
+
+    >>> day_range(date(2025, 11, 1), None)
+    (['day >= CAST(? AS DATE)'], [datetime.date(2025, 11, 1)])
+    """
     conds: list[str] = []
     params: list[Any] = []
     if since is not None:
@@ -292,10 +294,22 @@ def live_vs_shadow(
     if until is not None:
         conds.append("day <= CAST(? AS DATE)")
         params.append(until)
+    return conds, params
+
+
+def where_clause(conds: list[str]) -> str:
+    return "WHERE " + " AND ".join(conds) if conds else ""
+
+
+def live_vs_shadow(
+    conn: Any, *, since: date | None = None, until: date | None = None, model_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Live vs shadow per (model, mode, symbol, day); ``gap_bps`` = live − shadow average."""
+    conds, params = day_range(since, until)
     if model_id is not None:
         conds.append("starts_with(model_id, ?)")
         params.append(model_id)
-    where = "WHERE " + " AND ".join(conds) if conds else ""
+    where = where_clause(conds)
     sql = (
         with_views("journal_live_vs_shadow")
         + f"SELECT * FROM journal_live_vs_shadow {where} ORDER BY day, model_id, mode, symbol"
@@ -308,13 +322,6 @@ def daily_pnl(
 ) -> list[dict[str, Any]]:
     """Closed shadow P&L per day and ``by`` (trades, wins, total and average bps)."""
     view = {"mode": "journal_daily_pnl", "regime": "journal_pnl_by_regime", "symbol": "journal_pnl_by_symbol"}[by]
-    conds: list[str] = []
-    params: list[Any] = []
-    if since is not None:
-        conds.append("day >= CAST(? AS DATE)")
-        params.append(since)
-    if until is not None:
-        conds.append("day <= CAST(? AS DATE)")
-        params.append(until)
-    where = "WHERE " + " AND ".join(conds) if conds else ""
+    conds, params = day_range(since, until)
+    where = where_clause(conds)
     return fetch_rows(conn, with_views(view) + f"SELECT * FROM {view} {where} ORDER BY day, {by}", params)
