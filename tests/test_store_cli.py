@@ -50,3 +50,10 @@ def test_info_table_and_roll_text(data_dir: Path) -> None:
     assert res.exit_code == 0 and "nothing to roll" in res.output
     res = runner.invoke(app, ["--data-dir", str(data_dir), "store", "roll", "--now", "yesterday"])
     assert res.exit_code == 2 and "not an ISO 8601 time" in res.output
+
+
+def test_info_on_a_store_nothing_has_written_to(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["store", "info", "--json", "--data-dir", str(tmp_path / "never-written")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["rows"] == {"hot": 0, "cold": 0}

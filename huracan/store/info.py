@@ -32,7 +32,8 @@ def store_info(settings: Settings, conn: Any) -> dict[str, Any]:
     ``conn`` needs only ``execute(sql, params).fetchall()``.
     """
     parts = [f"SELECT '{t}' AS t, day, count(*) AS n FROM {table_name(t)} GROUP BY day" for t in sorted(EVENT_TYPES)]
-    hot_rows = conn.execute(" UNION ALL ".join(parts), []).fetchall()
+    # A store nothing has written to yet has no hot file (and so no ev_ tables): it is empty.
+    hot_rows = conn.execute(" UNION ALL ".join(parts), []).fetchall() if settings.hot_db_path.exists() else []
     cold = ColdArchive(settings.cold_uri)
     files = cold.files()
     counts = cold.row_counts(files)
