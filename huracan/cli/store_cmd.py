@@ -85,7 +85,7 @@ def roll(
     except StoreLockedError:
         fail(
             "the daemon holds the store, so it cannot be rolled from here",
-            hint=f"the daemon rolls every night at {cfg.scheduler.roll_at} UTC; stop it to roll by hand",
+            hint=f"run it through the daemon now: `huracan jobs run roll` (it also rolls every night at {cfg.scheduler.roll_at} UTC)",
         )
     except OSError as exc:
         fail(
