@@ -15,7 +15,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -632,7 +631,3 @@ def check_training_samples(samples: Iterable[TrainingSample], trained_at: dateti
                 f"{s.label_cutoff_timestamp.isoformat()} after the training decision at "
                 f"{trained_at.isoformat()} (decision_timestamp {s.decision_timestamp.isoformat()})"
             )
-
-
-def is_finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -14,7 +14,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -153,7 +152,3 @@ def evaluate_alerts(settings: Settings, store: Any, plugins: Any, now: datetime 
     if store.last_day() == today:
         alerts += _alerts_of(compute_snapshot(store.cursor(), today, plugins, settings))
     return alerts
-
-
-def snapshot_json(result: NightlyResult) -> str:
-    return json.dumps(result.snapshot.model_dump(mode="json"), indent=2)

@@ -196,9 +196,10 @@ def jobs_list(
     if ctx.invoked_subcommand:
         return
     cfg = settings(ctx, config, data_dir)
-    if job is None and not all_:
-        limit *= 20  # fetch enough to still show `limit` runs once monitor ticks are hidden
-    q = f"/v1/jobs?limit={limit}" + (f"&job={job}" if job else "")
+    hide_ticks = job is None and not all_
+    # The monitor ticks every few seconds: fetch enough to still show `limit` runs without them.
+    fetch = min(limit * 20, 1000) if hide_ticks else limit
+    q = f"/v1/jobs?limit={fetch}" + (f"&job={job}" if job else "")
     runs = _daemon_get(cfg, url, q)
     if runs is None:
         if not cfg.hot_db_path.exists():
@@ -208,11 +209,11 @@ def jobs_list(
 
             store = Store.open(cfg, read_only=True)
             try:
-                runs = [r for r in _local_jobs(store.cursor(), limit) if job is None or r["job"] == job]
+                runs = [r for r in _local_jobs(store.cursor(), fetch) if job is None or r["job"] == job]
             finally:
                 store.close()
-    if job is None and not all_:
-        runs = [r for r in runs if r["job"] != "monitor"][: limit // 20]
+    if hide_ticks:
+        runs = [r for r in runs if r["job"] != "monitor"][:limit]
     if json:
         print_json(runs)
     else:

@@ -16,7 +16,7 @@ import signal
 import socket
 import time
 from collections import deque
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import uvicorn
@@ -363,7 +363,3 @@ class Daemon:
             # Sent from the event loop itself: a stuck loop misses its ping and systemd restarts us.
             self.notify.send(watchdog=True, status=f"serving on {self.url}; {self.ingest_stats.rate():.0f} ev/s")
             await asyncio.sleep(interval)
-
-
-def yesterday(now: datetime) -> date:
-    return (now - timedelta(days=1)).date()
