@@ -47,6 +47,9 @@ class IngestSettings(Section):
     batch_size: int = Field(5_000, ge=1)
     flush_interval_s: float = Field(1.0, gt=0)
     alert_cooldown_s: float = Field(300.0, ge=0)
+    max_clock_skew_s: float = Field(
+        300.0, ge=0, description="how far in the future an event's ts may be before ingest rejects it"
+    )
     spool_max_mb: float = Field(512.0, gt=0, description="cap of the on-disk spool")
 
 

@@ -16,8 +16,10 @@ Example::
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -41,12 +43,15 @@ __all__ = [
     "Severity",
     "TrainingSample",
     "check_training_samples",
+    "future_cutoff",
     "known_gates",
     "known_modes",
     "parse_event",
     "register_gate",
     "register_mode",
     "register_upgrade",
+    "set_max_clock_skew",
+    "trusted_timestamps",
     "upgrade_payload",
 ]
 
@@ -148,6 +153,59 @@ def _to_utc(v: datetime) -> datetime:
 #: A timezone-aware datetime, normalised to UTC; naive values are rejected.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
+#: How far ahead of this process's clock an event's ``ts`` may be: producers' clocks
+#: drift a little, but a ``ts`` of 9999-12-31 would make it "the last day" forever (#12).
+DEFAULT_MAX_CLOCK_SKEW_S = 300.0
+_max_clock_skew = timedelta(seconds=DEFAULT_MAX_CLOCK_SKEW_S)
+# Set while stored events are read back (what the store holds was accepted when written,
+# and must stay readable after the allowance is tightened) and while the simulator builds
+# events ahead of its own clock that it never emits.
+_trusted_ts: ContextVar[bool] = ContextVar("huracan_trusted_ts", default=False)
+
+
+def set_max_clock_skew(seconds: float) -> None:
+    """Set how far in the future (seconds) an event's ``ts`` may be (``ingest.max_clock_skew_s``)."""
+    global _max_clock_skew
+    if not seconds >= 0:
+        raise ValueError(f"the clock-skew allowance must be >= 0 seconds, got {seconds!r}")
+    _max_clock_skew = timedelta(seconds=seconds)
+
+
+def future_cutoff(now: datetime | None = None) -> datetime:
+    """The latest ``ts`` accepted at ``now`` (default: now, UTC): now plus the clock-skew allowance."""
+    return (now or datetime.now(UTC)) + _max_clock_skew
+
+
+@contextmanager
+def trusted_timestamps() -> Iterator[None]:
+    """Validate events without checking ``ts`` against the clock, in this context only.
+
+    For events read back from the store, and for the simulator, which builds events ahead
+    of its simulated clock and discards those it never reaches. Ingest never uses it.
+    """
+    token = _trusted_ts.set(True)
+    try:
+        yield
+    finally:
+        _trusted_ts.reset(token)
+
+
+def _event_time(v: datetime) -> datetime:
+    v = v if v.tzinfo is UTC else v.astimezone(UTC)
+    if not _trusted_ts.get():
+        now = datetime.now(UTC)
+        if v > now + _max_clock_skew:
+            raise ValueError(
+                f"ts {v.isoformat()} is in the future: more than {_max_clock_skew.total_seconds():g} s ahead of "
+                f"Huracan's clock ({now.isoformat(timespec='seconds')}); fix the producer's clock or its ts "
+                "(the allowance is ingest.max_clock_skew_s)"
+            )
+    return v
+
+
+#: An event's own time: UTC, and not in the future beyond the clock-skew allowance.
+EventTime = Annotated[AwareDatetime, AfterValidator(_event_time)]
+
 
 class EventBase(BaseModel):
     """The envelope every event carries."""
@@ -157,7 +215,7 @@ class EventBase(BaseModel):
     type: str
     schema_version: int = 1
     event_id: Ident = Field(default_factory=new_id)
-    ts: UtcDatetime = Field(default_factory=utcnow)
+    ts: EventTime = Field(default_factory=utcnow)
     severity: Severity = Severity.INFO
     source: Source = "engine"
 
@@ -464,6 +522,11 @@ class Alert(EventBase):
     metric_id: str | None = None
     value: Finite | None = None
     threshold: Finite | None = None
+    #: the UTC day of data the alert is about (YYYY-MM-DD); None for alerts about the
+    #: running system itself (queue, ingest). Alerts de-duplicate per (name, data_day).
+    data_day: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] | None = None
+    #: "firing", or "resolved" for the notice that a firing alert's condition cleared
+    state: Literal["firing", "resolved"] = "firing"
 
 
 EVENT_CLASSES: tuple[type[EventBase], ...] = (

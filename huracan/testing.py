@@ -3,9 +3,11 @@
 Installed as a pytest plugin (entry point ``pytest11``), so in a plugin's test suite::
 
     def test_my_metric(huracan_store, huracan_plugins):
+        from huracan.analytics.days import report_day
         from huracan.analytics.metrics import compute_snapshot
         plugins = huracan_plugins(MyPlugin())
-        snap = compute_snapshot(huracan_store.cursor(), huracan_store.last_day(), plugins, huracan_store.settings)
+        day = report_day(huracan_store.cursor())  # the last day with Engine data
+        snap = compute_snapshot(huracan_store.cursor(), day, plugins, huracan_store.settings)
         assert snap.metrics["my_metric"].status != "no_data"
 
 Fixtures:

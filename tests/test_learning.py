@@ -17,7 +17,6 @@ from huracan.analytics.learning import (
     daily_summary,
     feature_drift,
     importance_history,
-    last_learning_day,
     training_sessions,
 )
 from huracan.config import load_config
@@ -124,7 +123,6 @@ def test_daily_summary(tmp_path: Path) -> None:
     ev, _ = _events()
     settings = load_config(data_dir=tmp_path / "data")
     with records_db(tmp_path, ev) as conn:
-        assert last_learning_day(conn) == DAYS[2]
         s = daily_summary(conn, DAYS[2], settings, top=2)
         assert (s.samples_historical, s.samples_shadow, s.samples_total) == (4000, 1500, 5500)
         assert s.latest is not None and s.previous is not None

@@ -51,4 +51,4 @@ def test_bad_date_and_empty_store(data_dir: Path) -> None:
     assert bad.exit_code == 2 and "expected YYYY-MM-DD" in bad.output
     Store.open(load_config(data_dir=data_dir)).close()
     empty = runner.invoke(app, ["--data-dir", str(data_dir), "metrics"])
-    assert empty.exit_code == 1 and "no events yet" in empty.output
+    assert empty.exit_code == 1 and "no Engine data" in empty.output

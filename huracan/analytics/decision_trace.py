@@ -163,12 +163,10 @@ SELECT count(*), avg(total), quantile_cont(total, 0.95) FROM tot
 
 
 def trace_stats(conn: Any, day: date | None = None) -> TraceStats:
-    """Per step over ``day`` (default: the last day with traces): count, avg, p95, max and bottleneck counts."""
-    if day is None:
-        row = conn.execute("SELECT max(day) FROM v_decision_trace").fetchone()
-        day = row[0] if row else None
-        if isinstance(day, str):
-            day = date.fromisoformat(day)
+    """Per step over ``day`` (default: the last day with Engine data): count, avg, p95, max, bottlenecks."""
+    from huracan.analytics.days import report_day
+
+    day = report_day(conn, day)
     if day is None:
         return TraceStats(day=None, traces=0, total_avg_ms=None, total_p95_ms=None, steps=[], bottlenecks=[])
     n, total_avg, total_p95 = conn.execute(_TOTAL_SQL, [day]).fetchone()

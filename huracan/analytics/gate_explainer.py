@@ -336,7 +336,7 @@ def gate_stats(rows: GateRows, gate: str, mode: str, spec: GateSpec | None = Non
 
 
 def gate_report(conn: Any, day: date | None = None, gates: Mapping[str, GateSpec] | None = None) -> GateReport:
-    """Every gate × mode on ``day`` (default: the last day with gate decisions).
+    """Every gate × mode on ``day`` (default: the last day with Engine data, :mod:`huracan.analytics.days`).
 
     Gates that are configured but logged nothing still appear (``no_data``), so a gate
     the Engine silently stopped evaluating is visible.

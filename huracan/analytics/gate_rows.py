@@ -104,14 +104,10 @@ def gate_rows(conn: Any, start: date | None, end: date | None) -> GateRows:
 
 
 def day_or_last(conn: Any, day: date | None) -> date | None:
-    """``day``, or the last UTC day with any gate decision (None for an empty store)."""
-    if day is not None:
-        return day
-    row = conn.execute("SELECT max(day) FROM v_gate_decision").fetchone()
-    value = row[0] if row else None
-    if isinstance(value, str):  # the daemon's remote reader may hand back ISO text
-        return date.fromisoformat(value)
-    return value
+    """``day``, or the report day of :func:`huracan.analytics.days.report_day` (None for an empty store)."""
+    from huracan.analytics.days import report_day
+
+    return report_day(conn, day)
 
 
 def load_gates(gates: Mapping[str, GateSpec] | None) -> dict[str, GateSpec]:

@@ -133,7 +133,7 @@ def what_if(
 ) -> WhatIf:
     """Sweep ``gate``'s threshold in ``mode`` over recorded decisions of ``start..end``.
 
-    Days default to the 7 days ending on the last day with gate decisions; thresholds
+    Days default to the 7 days ending on the last day with Engine data; thresholds
     to :func:`default_thresholds`. Raises ``LookupError`` for a gate nobody registered
     that has no recorded decisions either.
     """

@@ -42,7 +42,6 @@ __all__ = [
     "daily_summary",
     "feature_drift",
     "importance_history",
-    "last_learning_day",
     "training_sessions",
 ]
 
@@ -248,18 +247,6 @@ def calibration_history(
         )
         out.append({"session_id": r["session_id"], "model_id": r["model_id"], "ts": r["ts"], "report": report})
     return out
-
-
-def last_learning_day(conn: Any) -> date | None:
-    """The last UTC day with a training session or a closed shadow trade."""
-    row = fetch_rows(
-        conn,
-        f"""SELECT max(d) AS d FROM (
-              SELECT max({_UTC_DAY.format(col="trained_at")}) AS d FROM v_training_session
-              UNION ALL SELECT max(day) FROM v_shadow_outcome)""",
-    )
-    d = row[0]["d"] if row else None
-    return date.fromisoformat(d) if isinstance(d, str) else d
 
 
 @dataclass

@@ -34,7 +34,9 @@ DataDirOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", "-d", help="Day as YYYY-MM-DD (UTC); default: the last day that has data."),
+    typer.Option(
+        "--date", "-d", help="Day as YYYY-MM-DD (UTC); default: the last day with Engine signals or outcomes."
+    ),
 ]
 
 

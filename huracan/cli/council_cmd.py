@@ -50,12 +50,14 @@ def _compute(cfg: Settings, day: date | None) -> MetricsSnapshot:
         from huracan.plugins.manager import get_plugins
     except ImportError as exc:  # a partial install or an older tree
         fail(f"cannot compute a snapshot here ({exc})", hint="pass --snapshot FILE from `huracan metrics --json`")
+    from huracan.analytics.days import report_day
+
     with open_reader(cfg) as conn:
+        day = report_day(conn, day)
         if day is None:
-            row = conn.execute("SELECT max(day) FROM v_signal").fetchone()
-            day = row[0] if row and row[0] is not None else None
-        if day is None:
-            fail("the store has no signals yet, so there is no day to report", hint="pass --date or --snapshot FILE")
+            fail(
+                "the store has no Engine data yet, so there is no day to report", hint="pass --date or --snapshot FILE"
+            )
         return compute_snapshot(conn, day, get_plugins(cfg), cfg)
 
 

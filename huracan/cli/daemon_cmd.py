@@ -150,6 +150,8 @@ def _print_status(data: dict[str, Any]) -> None:
         f"data: {data['data_dir']}  hot {store.get('hot_bytes', 0) / 1e6:.1f} MB, cold {store.get('cold_bytes', 0) / 1e6:.1f} MB"
     )
     console.print(f"events: {data['events_total']:,} total, {data['events_today']:,} today")
+    if data.get("last_data_day"):
+        console.print(f"last day with Engine data: {data['last_data_day']} (what per-day commands report)")
     t = Table("type", "total", "today")
     for k, v in sorted(data.get("events_by_type", {}).items()):
         t.add_row(k, f"{v['total']:,}", f"{v['today']:,}")

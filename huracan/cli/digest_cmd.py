@@ -48,12 +48,12 @@ def _prepare(cfg: Settings, day: date | None, charts: bool) -> NightlyResult:
         plugins = get_plugins(cfg)
     except PluginError as exc:
         fail(str(exc), hint="fix or disable the plugin (plugins.disabled in huracan.yaml)")
+    from huracan.analytics.days import report_day
+
     with open_reader(cfg) as conn:
+        day = report_day(conn, day)
         if day is None:
-            row = conn.execute("SELECT max(day) FROM v_signal").fetchone()
-            day = row[0] if row and row[0] is not None else None
-        if day is None:
-            fail("the store has no signals yet, so there is no day to report", hint="pass --date YYYY-MM-DD")
+            fail("the store has no Engine data yet, so there is no day to report", hint="pass --date YYYY-MM-DD")
         return prepare_digest(cfg, conn, plugins, day, charts=charts)
 
 

@@ -26,15 +26,16 @@ def summary(
     json: JsonOpt = False,
 ) -> None:
     """The day's learning: samples trained, metric deltas vs the previous session, top feature moves."""
-    from huracan.analytics.learning import daily_summary, last_learning_day
+    from huracan.analytics.days import report_day
+    from huracan.analytics.learning import daily_summary
     from huracan.daemon.access import open_reader
 
     cfg = settings(ctx, config, data_dir)
     with open_reader(cfg) as conn:
-        day = parse_day(date) or last_learning_day(conn)
+        day = report_day(conn, parse_day(date))
         if day is None:
             fail(
-                "no training sessions or shadow trades in the store yet",
+                "no Engine data (signals or outcomes) in the store yet",
                 hint="the Engine logs training_session after each retrain; `huracan demo` fills a store",
             )
         s = daily_summary(conn, day, cfg, top=top)

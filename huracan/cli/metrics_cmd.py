@@ -7,7 +7,6 @@ self-check, readiness and the top insights.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import typer
@@ -16,15 +15,6 @@ from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console,
 
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red", "no_data": "dim"}
 _ARROW = {"up": "↑", "down": "↓", "flat": "→"}
-
-
-def last_day_of(conn: Any) -> date | None:
-    """The last UTC day with any event, read through a connection (as ``Store.last_day``)."""
-    from huracan.events import EVENT_TYPES
-
-    union = " UNION ALL ".join(f"SELECT max(day) AS d FROM v_{t}" for t in sorted(EVENT_TYPES))
-    row = conn.execute(f"SELECT max(d) FROM ({union})").fetchone()
-    return row[0] if row else None
 
 
 def _change(m: Any) -> str:
@@ -82,6 +72,7 @@ def register(app: typer.Typer) -> None:
 
         `*` after a change marks it statistically significant.
         """
+        from huracan.analytics.days import report_day
         from huracan.analytics.metrics import compute_snapshot
         from huracan.cli.plugins_cmd import load_plugins
         from huracan.daemon.access import open_reader
@@ -90,10 +81,10 @@ def register(app: typer.Typer) -> None:
         plugins = load_plugins(cfg)
         day = parse_day(date)
         with open_reader(cfg) as conn:
-            day = day or last_day_of(conn)
+            day = report_day(conn, day)
             if day is None:
                 fail(
-                    "the store has no events yet, so there is no day to compute",
+                    "the store has no Engine data (signals or outcomes) yet, so there is no day to compute",
                     hint="log events from the Engine, or try `huracan demo` for simulated data",
                 )
             snapshot = compute_snapshot(conn, day, plugins, cfg)

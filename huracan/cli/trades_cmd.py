@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, parse_day, print_json, settings
 
 app = typer.Typer(help="Shadow trades (paper only): list, statistics, daily P&L, live vs shadow.", no_args_is_help=True)
 
@@ -19,6 +19,9 @@ SinceOpt = Annotated[str | None, typer.Option("--since", help="First UTC day, YY
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Last UTC day, YYYY-MM-DD (inclusive).")]
 MinOpt = Annotated[float | None, typer.Option("--min-bps", help="Smallest return in bps.")]
 MaxOpt = Annotated[float | None, typer.Option("--max-bps", help="Largest return in bps.")]
+OneDayOpt = Annotated[
+    str | None, typer.Option("--date", "-d", help="One UTC day, YYYY-MM-DD (trades closed that day).")
+]
 
 
 def _day(flag: str, value: str | None) -> date | None:
@@ -113,11 +116,16 @@ def stats(
     until: UntilOpt = None,
     min_bps: MinOpt = None,
     max_bps: MaxOpt = None,
+    date: OneDayOpt = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Win rate, returns, profit factor, Sharpe/Sortino (daily, annualised), drawdown, holding time."""
+    """Win rate, returns, profit factor, Sharpe/Sortino (daily, annualised), drawdown, holding time.
+
+    Trades count on the UTC day they closed, as in `huracan metrics`. `--date D` is one
+    day (`--since D --until D`); without it, every closed trade.
+    """
     from rich.table import Table
 
     from huracan.daemon.access import open_reader
@@ -126,13 +134,16 @@ def stats(
     if by is not None and by not in ("mode", "regime", "symbol", "model_id", "day"):
         fail(f"--by {by!r} is not a grouping", hint="use mode, regime, symbol, model_id or day", code=2)
     cfg = settings(ctx, config, data_dir)
+    one_day = parse_day(date)
+    if one_day is not None and (since or until):
+        fail("--date is one day; use it without --since / --until", code=2)
     flt = _filter(
         mode=mode,
         regime=regime,
         symbol=symbol,
         model_id=model,
-        since=_day("--since", since),
-        until=_day("--until", until),
+        since=one_day or _day("--since", since),
+        until=one_day or _day("--until", until),
         min_bps=min_bps,
         max_bps=max_bps,
     )

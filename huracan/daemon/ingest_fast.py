@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic_core import CoreSchema, SchemaValidator, ValidationError, core_schema
 
-from huracan.events import EVENT_CLASSES, EVENT_TYPES, EventBase, known_gates, known_modes
+from huracan.events import EVENT_CLASSES, EVENT_TYPES, EventBase, future_cutoff, known_gates, known_modes
 from huracan.store.schema import dicts_to_arrow
 
 __all__ = ["COLUMN_CHECKS", "MODEL_CHECKS", "fast_types", "validate_to_arrow"]
@@ -84,6 +84,11 @@ def _utc_in_range(col: Any) -> Any:
     return pc.or_(pc.less(col, _MIN_TS), pc.greater(col, _MAX_TS))
 
 
+def _event_time(col: Any) -> Any:
+    # An event's ts: in datetime's range, and not beyond the clock-skew allowance (#12).
+    return pc.or_(_utc_in_range(col), pc.greater(col, pa.scalar(future_cutoff(), pa.timestamp("us", tz="UTC"))))
+
+
 def _member(known: Callable[[], frozenset[str]]) -> Callable[[Any], Any]:
     def check(col: Any) -> Any:
         # Nulls pass: an optional name at None never reaches the validator.
@@ -96,6 +101,7 @@ def _member(known: Callable[[], frozenset[str]]) -> Callable[[Any], Any]:
 #: ``__qualname__``: ``check(column) -> bools``, True marks a row the validator would reject.
 COLUMN_CHECKS: dict[str, Callable[[Any], Any]] = {
     "_to_utc": _utc_in_range,  # the stored instant is the same in any zone
+    "_event_time": _event_time,
     "_check_mode": _member(known_modes),
     "_check_gate": _member(known_gates),
     "DecisionTrace._spans": lambda col: pc.equal(col, "[]"),  # JSON text of an empty list

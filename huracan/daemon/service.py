@@ -29,7 +29,7 @@ from huracan.daemon.ledger import JobLedger
 from huracan.daemon.notify import Notifier, watchdog_interval
 from huracan.daemon.runfile import RunFile, remove_runfile, write_runfile
 from huracan.daemon.scheduler import build_scheduler, catch_up_days
-from huracan.events import Severity
+from huracan.events import Severity, set_max_clock_skew
 
 __all__ = ["Daemon", "StartupError", "is_loopback"]
 
@@ -115,6 +115,7 @@ class Daemon:
                 "Set api.token (e.g. HURACAN_API__TOKEN or a credential file api.token), or bind 127.0.0.1."
             )
         s.data_dir.mkdir(parents=True, exist_ok=True)
+        set_max_clock_skew(s.ingest.max_clock_skew_s)  # ingest rejects a ts further ahead (#12)
         self.store = Store.open(s)
         self.logger = EventLogger(self.store, s.ingest, spool_dir=s.spool_dir)
         self.logger.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from huracan.analytics.days import last_data_day
 from huracan.config import Settings
 from huracan.events import EVENT_TYPES
 
@@ -36,11 +37,14 @@ def store_status(settings: Settings, conn: Any) -> dict[str, Any]:
     rows = conn.execute(" UNION ALL ".join(parts), [today] * len(parts)).fetchall()
     by_type = {r[0]: {"total": int(r[1]), "today": int(r[2])} for r in rows}
     last_ts = max((r[3] for r in rows if r[3] is not None), default=None)
+    day = last_data_day(conn)
     return {
         "data_dir": str(settings.data_dir),
         "events_total": sum(v["total"] for v in by_type.values()),
         "events_today": sum(v["today"] for v in by_type.values()),
         "events_by_type": by_type,
         "last_event_at": last_ts.isoformat() if last_ts else None,
+        # the day every per-day command reports by default (huracan.analytics.days)
+        "last_data_day": day.isoformat() if day else None,
         "store": store_size_bytes(settings),
     }

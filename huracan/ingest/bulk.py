@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from huracan.events import EVENT_TYPES, EventBase
+from huracan.events import EVENT_TYPES, EventBase, future_cutoff
 from huracan.ingest.batch import Chunk
 from huracan.ingest.counters import SeverityCounts
 from huracan.ingest.overflow import CriticalSpooler
@@ -118,6 +118,13 @@ class BatchLogging:
         if idx.null_count:
             bad = pc.unique(pc.filter(table.column("severity"), pc.is_null(idx))).to_pylist()[:5]
             raise ValueError(f"log_arrow({event_type!r}): unknown severity values {bad}; expected one of {SEVERITIES}")
+        if "ts" in table.column_names:
+            latest = pc.max(table.column("ts")).as_py()
+            if latest is not None and latest.tzinfo is not None and latest > future_cutoff():
+                raise ValueError(
+                    f"log_arrow({event_type!r}): ts {latest.isoformat()} is in the future beyond the clock-skew "
+                    "allowance (ingest.max_clock_skew_s); fix the producer's clock or the ts column"
+                )
         if self._closed:
             for i, c in enumerate(np.bincount(idx.to_numpy(), minlength=len(SEVERITIES)).tolist()):
                 self._drop_closed(i, c)

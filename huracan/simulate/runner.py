@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from huracan.events import EventBase
+from huracan.events import EventBase, future_cutoff, trusted_timestamps
 from huracan.simulate.engine import Engine
 from huracan.simulate.gates import load_gate_rules
 from huracan.simulate.hamilton import Hamilton
@@ -69,11 +69,20 @@ class SimSummary:
 
 
 def sim_window(days: int, end: date | None = None, today: date | None = None) -> tuple[datetime, datetime]:
-    """``[start, end)`` of ``days`` whole UTC days ending with ``end`` (default: yesterday)."""
+    """``[start, end)`` of ``days`` whole UTC days ending with ``end`` (default: yesterday).
+
+    The last day must be over: ingest rejects events from the future (#12).
+    """
     if days < 1:
         raise ValueError(f"days must be at least 1 (got {days})")
     last = end or ((today or datetime.now(UTC).date()) - timedelta(days=1))
     stop = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    if stop > future_cutoff():
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        raise ValueError(
+            f"the last simulated day {last.isoformat()} is not over yet: its events would be in the future, "
+            f"which ingest rejects; end on {yesterday.isoformat()} or earlier"
+        )
     return stop - timedelta(days=days), stop
 
 
@@ -155,6 +164,30 @@ def simulate(
     if signals_per_day < 1:
         raise ValueError(f"signals_per_day must be at least 1 (got {signals_per_day})")
     start, stop = sim_window(days, end, today)
+    # Outcomes of the last day's trades are built before they are discarded at ``stop``
+    # (never emitted): their ts may lie after the real clock.
+    with trusted_timestamps():
+        return _run(settings, start, stop, days, seed, signals_per_day, symbols, emit, registry, learner,
+                    history_days, snapshot_minutes, progress, flush, flush_every)  # fmt: skip
+
+
+def _run(
+    settings: Settings | None,
+    start: datetime,
+    stop: datetime,
+    days: int,
+    seed: int,
+    signals_per_day: int,
+    symbols: Sequence[str],
+    emit: Emit,
+    registry: Registry | Callable[[Emit], Registry],
+    learner: LearnerName,
+    history_days: int,
+    snapshot_minutes: int,
+    progress: Callable[[int, int], object] | None,
+    flush: Callable[[], object] | None,
+    flush_every: int,
+) -> SimSummary:
     syms = tuple(symbols)
     market_rng, signal_rng, engine_rng, hamilton_rng, scenario_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)

@@ -24,14 +24,11 @@ class Overview:
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _last_day(conn: Any) -> date | None:
-    row = conn.execute("SELECT max(day) FROM v_signal").fetchone()
-    return row[0] if row else None
-
-
 def load_overview(conn: Any, day: date | None = None) -> Overview:
-    """Headline numbers for ``day`` (default: the last day with signals)."""
-    day = day or _last_day(conn)
+    """Headline numbers for ``day`` (default: the last day with Engine data, as every command)."""
+    from huracan.analytics.days import report_day
+
+    day = report_day(conn, day)
     ov = Overview(day=day)
     if day is None:
         return ov
