@@ -67,6 +67,8 @@ class ApiSettings(Section):
     port: int = Field(8765, ge=0, le=65535)
     token: SecretStr | None = Field(None, description="bearer token; required for a non-loopback bind")
     max_request_mb: float = Field(64.0, gt=0)
+    sql_timeout_s: float = Field(60.0, gt=0, description="a /v1/sql statement running longer is interrupted")
+    sql_max_rows: int = Field(2_000_000, ge=1, description="a /v1/sql answer with more rows is refused")
 
 
 class SchedulerSettings(Section):

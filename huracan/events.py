@@ -129,7 +129,24 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Ident = Annotated[str, Field(min_length=1, max_length=200)]
+# Size caps (issue 13), declared once with the schema: every boundary that reads events
+# (HTTP ingest, `huracan events validate`, the fast Arrow path, which reuses these field
+# schemas) enforces them, and an event beyond one is rejected alone, naming the field.
+#: ids, names, symbols, map keys
+MAX_NAME_CHARS = 200
+#: free text: alert messages, reasons, notes, paths, config values
+MAX_TEXT_CHARS = 4_000
+#: entries of a map (features, importances, metrics) or of a short list (reasons, spans)
+MAX_ITEMS = 1_000
+#: predictions / outcomes of one calibration event
+MAX_SAMPLES = 1_000_000
+#: nesting of one event's JSON (the deepest event, a calibration's bins, needs 3)
+MAX_JSON_DEPTH = 32
+
+Ident = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+Name = Annotated[str, Field(max_length=MAX_NAME_CHARS)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+FloatMap = Annotated[dict[Name, Finite], Field(max_length=MAX_ITEMS)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Side = Literal["long", "short"]
 Mode = Annotated[str, AfterValidator(_check_mode)]
@@ -253,7 +270,7 @@ class Signal(EventBase):
     side: Side
     price: Positive
     confidence: Probability
-    features: dict[str, Finite] = Field(default_factory=dict)
+    features: FloatMap = Field(default_factory=dict)
 
 
 class GateDecision(EventBase):
@@ -267,7 +284,7 @@ class GateDecision(EventBase):
     value: Finite
     threshold: Finite
     direction: Literal["above", "below"]
-    model_id: str | None = None
+    model_id: Name | None = None
     latency_ms: NonNegative = 0.0
 
     @model_validator(mode="after")
@@ -294,7 +311,7 @@ class ShadowTrade(EventBase):
     side: Side
     entry_price: Positive
     size_usd: Positive = 1000.0
-    model_id: str | None = None
+    model_id: Name | None = None
     predicted_win_prob: Probability | None = None
 
 
@@ -309,20 +326,20 @@ class ShadowOutcome(LabelledEvent):
     type: Literal["shadow_outcome"] = "shadow_outcome"
     schema_version: int = 2
     signal_id: Ident
-    trade_id: str | None = None
+    trade_id: Name | None = None
     symbol: Ident
     mode: Mode
     regime: Ident
     side: Side
     counterfactual: bool = False
-    blocked_by: list[GateName] = Field(default_factory=list)
+    blocked_by: Annotated[list[GateName], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     entry_price: Positive
     exit_price: Positive
     return_bps: Finite
     win: bool
     holding_seconds: NonNegative
     exit_reason: Literal["take_profit", "stop_loss", "timeout", "manual"] = "timeout"
-    model_id: str | None = None
+    model_id: Name | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> ShadowOutcome:
@@ -380,11 +397,11 @@ class Calibration(EventBase):
     type: Literal["calibration"] = "calibration"
     session_id: Ident
     model_id: Sha256
-    predictions: list[Probability]
-    outcomes: list[Annotated[int, Field(ge=0, le=1)]]
+    predictions: Annotated[list[Probability], Field(max_length=MAX_SAMPLES)]
+    outcomes: Annotated[list[Annotated[int, Field(ge=0, le=1)]], Field(max_length=MAX_SAMPLES)]
     reported_ece: Probability | None = None
     reported_mce: Probability | None = None
-    bins: list[CalibrationBin] = Field(default_factory=list)
+    bins: Annotated[list[CalibrationBin], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _paired(self) -> Calibration:
@@ -400,7 +417,7 @@ class FeatureImportance(EventBase):
     session_id: Ident
     model_id: Sha256
     method: Ident = "permutation"
-    importances: dict[str, Finite]
+    importances: FloatMap
 
     @field_validator("importances")
     @classmethod
@@ -417,19 +434,19 @@ class ModelRegistered(EventBase):
     parent_model_id: Sha256 | None = None
     git_sha: Annotated[str, Field(pattern=r"^[0-9a-f]{7,40}$")]
     data_snapshot_id: Ident
-    metrics: dict[str, Finite] = Field(default_factory=dict)
-    artifact_path: str | None = None
+    metrics: FloatMap = Field(default_factory=dict)
+    artifact_path: Text | None = None
     size_bytes: Annotated[int, Field(ge=0)] | None = None
-    notes: str = ""
+    notes: Text = ""
 
 
 class ModelExport(EventBase):
     type: Literal["model_export"] = "model_export"
     model_id: Sha256
-    export_path: str
+    export_path: Text
     manifest_sha256: Sha256 | None = None
     ready: bool
-    reasons: list[str] = Field(default_factory=list)
+    reasons: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
 
 class ModelLoaded(EventBase):
@@ -453,7 +470,7 @@ class LiveOutcome(LabelledEvent):
     type: Literal["live_outcome"] = "live_outcome"
     source: Source = "hamilton"
     live_trade_id: Ident
-    signal_id: str | None = None
+    signal_id: Name | None = None
     model_id: Sha256
     symbol: Ident
     mode: Mode
@@ -481,10 +498,10 @@ class ConfigChange(EventBase):
 
     type: Literal["config_change"] = "config_change"
     key: Ident
-    old_value: str | float | int | bool | None
-    new_value: str | float | int | bool | None
+    old_value: Text | float | int | bool | None
+    new_value: Text | float | int | bool | None
     author: Ident
-    reason: str = ""
+    reason: Text = ""
     gate: GateName | None = None
     mode: Mode | None = None
 
@@ -501,7 +518,7 @@ class DecisionTrace(EventBase):
 
     type: Literal["decision_trace"] = "decision_trace"
     signal_id: Ident
-    spans: list[Span]
+    spans: Annotated[list[Span], Field(max_length=MAX_ITEMS)]
     outcome: Literal["shadow_trade", "blocked"]
 
     @field_validator("spans")
@@ -517,9 +534,9 @@ class Alert(EventBase):
     source: Source = "huracan"
     severity: Severity = Severity.WARNING
     name: Ident
-    message: str
+    message: Text
     component: Ident = "huracan"
-    metric_id: str | None = None
+    metric_id: Name | None = None
     value: Finite | None = None
     threshold: Finite | None = None
     #: the UTC day of data the alert is about (YYYY-MM-DD); None for alerts about the
@@ -622,11 +639,15 @@ def _shadow_outcome_v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_event(data: dict[str, Any] | str | bytes) -> Event:
-    """Validate one event (dict or JSON text), upgrading an old schema version first."""
-    if isinstance(data, str | bytes):
-        import json
+    """Validate one event (dict or JSON text), upgrading an old schema version first.
 
-        data = json.loads(data)
+    JSON text is checked by :func:`huracan.event_json.load_event_json` first (UTF-8, no
+    lone surrogate, nesting within :data:`MAX_JSON_DEPTH`).
+    """
+    if isinstance(data, str | bytes):
+        from huracan.event_json import load_event_json
+
+        data = load_event_json(data)
         if not isinstance(data, dict):
             raise ValueError("an event must be a JSON object")
     return EVENT_ADAPTER.validate_python(upgrade_payload(dict(data)))

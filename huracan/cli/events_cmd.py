@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -47,13 +47,15 @@ def validate(
 
     from huracan.events import format_validation_error, parse_event
 
+    # Bytes, not text: a line that is not UTF-8 is one invalid line, not a traceback.
+    stream: BinaryIO
     if file == "-":
-        stream = sys.stdin
+        stream = sys.stdin.buffer
     else:
         path = Path(file)
         if not path.is_file():
             fail(f"no such file: {file}", code=2)
-        stream = path.open(encoding="utf-8")
+        stream = path.open("rb")
     good = bad = 0
     with stream:
         for lineno, line in enumerate(stream, 1):

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from huracan.daemon.feed import FEED_TYPES
-from huracan.daemon.ingest_http import parse_columns
+from huracan.daemon.ingest_http import UnsupportedMediaType, check_media_type, parse_columns
 
 if TYPE_CHECKING:
     from huracan.daemon.service import Daemon
@@ -60,11 +60,13 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "the request could not be used (the detail says why)",
         401: "missing or wrong bearer token",
-        403: "not allowed (e.g. a statement that is not a read-only SELECT)",
+        403: "not allowed: anything but one SELECT over the event views (files, settings, other tables)",
         404: "no such job",
-        413: "body larger than api.max_request_mb",
+        413: "body larger than api.max_request_mb, or an answer over api.sql_max_rows rows",
         422: "invalid request (field errors, or no valid event in the batch)",
+        415: "the body is not JSON or NDJSON (Content-Type)",
         503: "the daemon is shutting down",
+        504: "the statement ran longer than api.sql_timeout_s",
     }
     return {c: {"model": ErrorBody, "description": text[c]} for c in codes}
 
@@ -127,7 +129,7 @@ def build_app(daemon: Daemon) -> FastAPI:
         dependencies=[Depends(auth)],
         responses={
             207: {"model": IngestResponse, "description": "some lines rejected, the valid ones kept"},
-            **_errors(400, 401, 413, 503),
+            **_errors(400, 401, 413, 415, 503),
             422: {"model": IngestResponse, "description": "no line was a valid event: each error is listed"},
         },
         openapi_extra=_INGEST_BODY,
@@ -135,8 +137,12 @@ def build_app(daemon: Daemon) -> FastAPI:
     async def ingest(request: Request) -> JSONResponse:
         if daemon.stopping:
             raise HTTPException(503, "the daemon is shutting down; retry shortly", headers={"Retry-After": "5"})
-        body = await body_capped(request)
         ctype = request.headers.get("content-type", "")
+        try:
+            check_media_type(ctype)
+        except UnsupportedMediaType as exc:
+            raise HTTPException(415, str(exc)) from None
+        body = await body_capped(request)
         try:
             batch = await asyncio.to_thread(parse_columns, body, ctype)
         except ValueError as exc:
@@ -164,14 +170,20 @@ def build_app(daemon: Daemon) -> FastAPI:
         dependencies=[Depends(auth)],
         responses={
             200: {"content": {"application/vnd.apache.arrow.stream": {}}, "description": "Arrow IPC stream or JSON"},
-            **_errors(400, 401, 403, 422),
+            **_errors(400, 401, 403, 413, 422, 504),
         },
     )
     async def sql(req: SqlRequest, format: str = Query("arrow", pattern="^(arrow|json)$")) -> Response:
+        from huracan.daemon.sql_guard import SqlTimeout, SqlTooLarge
+
         try:
             table = await asyncio.to_thread(daemon.read_query, req.sql, req.params)
         except PermissionError as exc:
             raise HTTPException(403, str(exc)) from None
+        except SqlTooLarge as exc:
+            raise HTTPException(413, str(exc)) from None
+        except SqlTimeout as exc:
+            raise HTTPException(504, str(exc)) from None
         except Exception as exc:  # a bad query is the caller's error, not ours
             raise HTTPException(400, f"query failed: {exc}") from None
         if format == "json":

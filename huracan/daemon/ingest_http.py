@@ -9,31 +9,78 @@ same into event objects.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from huracan.daemon.ingest_fast import validate_to_arrow
-from huracan.events import Event, EventBase, format_validation_error, parse_event
+from huracan.event_json import has_surrogate_escape, load_event_json, split_array
+from huracan.events import EventBase, format_validation_error, parse_event
 from huracan.store.schema import events_to_arrow, group_by_type, rows_to_events
 
-__all__ = ["IngestBatch", "parse_batch", "parse_columns"]
-
-_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+__all__ = ["IngestBatch", "UnsupportedMediaType", "check_media_type", "parse_batch", "parse_columns"]
 
 
-def _lines(body: bytes, content_type: str) -> tuple[list[bytes], bool]:
-    """Split the body into per-event chunks; returns (chunks, was_array)."""
-    stripped = body.lstrip()
-    if not stripped:
+#: Media types ``POST /v1/events`` takes. Anything else is 415: the types a browser may
+#: send cross-origin without a preflight (text/plain, multipart/form-data, urlencoded)
+#: must never reach a token-less loopback daemon from a web page (issue 13).
+JSON_TYPES = frozenset({"application/json"})
+NDJSON_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/jsonlines",
+    }
+)
+
+
+class UnsupportedMediaType(ValueError):
+    """The request's Content-Type is not JSON or NDJSON (answered with 415)."""
+
+
+def check_media_type(content_type: str | None) -> str:
+    """The media type of an ingest body, or :class:`UnsupportedMediaType` naming what to send.
+
+    >>> check_media_type("application/x-ndjson; charset=utf-8")
+    'application/x-ndjson'
+    """
+    media, _, params = (content_type or "").partition(";")
+    media = media.strip().lower()
+    if media not in JSON_TYPES | NDJSON_TYPES:
+        got = f"Content-Type {media!r}" if media else "no Content-Type"
+        raise UnsupportedMediaType(
+            f"{got} is not accepted: send events as 'application/json' (an array) "
+            "or 'application/x-ndjson' (one event per line)"
+        )
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in {"utf-8", "utf8"}:
+            raise UnsupportedMediaType(f"charset {value.strip()!r} is not accepted: send UTF-8")
+    return media
+
+
+def _is_array(body: bytes, content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return body.lstrip()[:1] == b"[" and media not in NDJSON_TYPES
+
+
+def _frame(body: bytes, content_type: str) -> tuple[list[bytes], bool]:
+    """Split the body into per-event chunks; returns (chunks, was_array).
+
+    NDJSON is split on newlines; a JSON array (an ``application/json`` body starting
+    with ``[``) into its top-level elements without parsing them, so each element is
+    judged alone either way.
+    """
+    if not body.strip():
         return [], False
-    if stripped[:1] == b"[" and "ndjson" not in content_type:
-        return [], True
+    if _is_array(body, content_type):
+        return split_array(body), True
     return body.splitlines(), False
 
 
@@ -41,37 +88,18 @@ def parse_batch(body: bytes, content_type: str = "") -> tuple[list[EventBase], l
     """Parse an ingest body into (valid events, errors).
 
     Each error is ``{"line": N, "errors": ["field.path: message", ...]}`` where N is the
-    1-based line (NDJSON) or array position (JSON array).
+    1-based line (NDJSON) or array position (JSON array). A line that is not UTF-8,
+    holds a lone surrogate, nests too deep or breaks a size cap is rejected alone.
 
     >>> events, errors = parse_batch(b'{"type": "nope"}\\n', "application/x-ndjson")
     >>> (len(events), errors[0]["line"])
     (0, 1)
     """
-    lines, is_array = _lines(body, content_type)
-    if is_array:
-        try:
-            return list(_LIST.validate_json(body)), []  # type: ignore[arg-type]
-        except ValidationError:
-            pass
-        try:
-            items = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"body is not valid JSON: {exc}") from None
-        if not isinstance(items, list):
-            raise ValueError("a JSON body must be an array of events")
-        return _one_by_one((i, item) for i, item in enumerate(items, 1))
-
-    numbered = [(i, ln) for i, ln in enumerate(lines, 1) if ln.strip()]
+    chunks, is_array = _frame(body, content_type)
+    numbered = [(i, c) for i, c in enumerate(chunks, 1) if is_array or c.strip()]
     if not numbered:
         return [], []
-    try:
-        joined = b"[" + b",".join(ln for _, ln in numbered) + b"]"
-        events = list(_LIST.validate_json(joined))
-    except ValidationError:
-        return _one_by_one(numbered)
-    if len(events) != len(numbered):  # a line holding two values ("{...}, {...}") is one bad line
-        return _one_by_one(numbered)
-    return events, []  # type: ignore[return-value]
+    return _one_by_one(numbered)
 
 
 @dataclass
@@ -112,27 +140,32 @@ def parse_columns(body: bytes, content_type: str = "") -> IngestBatch:
     >>> (batch.accepted, batch.errors[0]["line"])
     (0, 1)
     """
-    lines, is_array = _lines(body, content_type)
-    if is_array:
-        # The element count is unknown without parsing; the list validator returns what it holds.
-        tables = validate_to_arrow(body, None)
-    else:
-        numbered = [ln for ln in lines if ln.strip()]
-        if not numbered:
-            return IngestBatch({})
-        tables = validate_to_arrow(b"[" + b",".join(numbered) + b"]", len(numbered))
+    if not body.strip():
+        return IngestBatch({})
+    # Any \uD800-\uDFFF escape goes the line-by-line way, which tells a lone surrogate
+    # (rejected) from a pair (an emoji): the fast path would hand either to Arrow.
+    tables = None
+    if not has_surrogate_escape(body):
+        if _is_array(body, content_type):
+            # The element count is unknown without parsing; the list validator returns what it holds.
+            tables = validate_to_arrow(body, None)
+        else:
+            lines = [ln for ln in body.splitlines() if ln.strip()]
+            if not lines:
+                return IngestBatch({})
+            tables = validate_to_arrow(b"[" + b",".join(lines) + b"]", len(lines))
     if tables is not None:
         return IngestBatch(tables)
     events, errors = parse_batch(body, content_type)
     return IngestBatch({t: events_to_arrow(g, t) for t, g in group_by_type(events).items()}, errors)
 
 
-def _one_by_one(items: Any) -> tuple[list[EventBase], list[dict[str, Any]]]:
+def _one_by_one(items: list[tuple[int, bytes]]) -> tuple[list[EventBase], list[dict[str, Any]]]:
     events: list[EventBase] = []
     errors: list[dict[str, Any]] = []
     for lineno, item in items:
         try:
-            data = json.loads(item) if isinstance(item, bytes | str) else item
+            data = load_event_json(item)
             if not isinstance(data, dict):
                 raise ValueError("each event must be a JSON object")
             events.append(parse_event(data))  # type: ignore[arg-type]

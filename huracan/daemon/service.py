@@ -117,6 +117,7 @@ class Daemon:
         s.data_dir.mkdir(parents=True, exist_ok=True)
         set_max_clock_skew(s.ingest.max_clock_skew_s)  # ingest rejects a ts further ahead (#12)
         self.store = Store.open(s)
+        self._lock_down_store()
         self.logger = EventLogger(self.store, s.ingest, spool_dir=s.spool_dir)
         self.logger.start()
         self.ledger = JobLedger(self.store.cursor)
@@ -141,6 +142,14 @@ class Daemon:
             last_ingest_at=lambda: self.ingest_stats.last_at,
         )
         self._opened = True
+
+    def _lock_down_store(self) -> None:
+        """No file or network access from SQL for this process's database (see sql_guard)."""
+        from huracan.daemon.sql_guard import lock_down
+
+        cold = self.store.cold
+        local_root = [str(cold.root)] if getattr(cold, "is_local", False) else []
+        lock_down(self.store.hot.con, local_root)
 
     def _dispatch_alert(self, alert: Any) -> None:
         """Send an alert to the notifiers from any thread (the sends run on the loop).
@@ -238,12 +247,18 @@ class Daemon:
 
     # -- views for the API --------------------------------------------------------
     def read_query(self, sql: str, params: list[Any]) -> Any:
-        import duckdb
+        """Run one checked, bounded SELECT over the event views (``POST /v1/sql``).
 
-        statements = duckdb.extract_statements(sql)
-        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-            raise PermissionError("only a single read-only SELECT statement is allowed on /v1/sql")
-        return self.store.cursor().execute(sql, params or None).to_arrow_table()
+        Raises :class:`~huracan.daemon.sql_guard.SqlRefused` (a ``PermissionError``) for
+        anything else, ``SqlTimeout`` / ``SqlTooLarge`` past ``api.sql_timeout_s`` /
+        ``api.sql_max_rows``.
+        """
+        from huracan.daemon.sql_guard import catalog_names, check_statement, run_bounded
+
+        cur = self.store.cursor()
+        check_statement(cur, sql, catalog_names(cur))
+        api = self.settings.api
+        return run_bounded(cur, sql, params, timeout_s=api.sql_timeout_s, max_rows=api.sql_max_rows)
 
     def health(self) -> dict[str, Any]:
         stats = self.logger.stats() if self._opened else {}
