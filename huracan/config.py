@@ -152,6 +152,13 @@ class TelegramSettings(Section):
     bot_token: SecretStr | None = None
     chat_id: str | None = None
     api_base: str = "https://api.telegram.org"
+    commands: bool = Field(
+        False, description="answer /status, /digest, /why, /gates, /model (the daemon polls getUpdates)"
+    )
+    command_chat_ids: list[str] = Field(
+        default_factory=list, description="chats allowed to ask besides chat_id; any other chat is ignored"
+    )
+    poll_timeout_s: int = Field(25, ge=1, le=50, description="getUpdates long-poll timeout")
 
 
 class DiscordSettings(Section):
@@ -173,11 +180,20 @@ class PluginSettings(Section):
     entry_points: bool = Field(True, description="discover plugins in the 'huracan' entry-point group")
 
 
+#: Where deploy/huracan.service keeps its data and its configuration.
+SYSTEM_STATE_DIR = Path("/var/lib/huracan")
+SYSTEM_CONFIG = Path("/etc/huracan/huracan.yaml")
+
+
 def _default_data_dir() -> Path:
     state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
     if state:
         return Path(state.split(":")[0])
-    return Path.home() / ".local" / "share" / "huracan"
+    user = Path.home() / ".local" / "share" / "huracan"
+    # An operator's shell on the service's host (issue 16): no user store, so the service's one.
+    if not user.exists() and SYSTEM_STATE_DIR.exists():
+        return SYSTEM_STATE_DIR
+    return user
 
 
 _yaml_path: ContextVar[Path | None] = ContextVar("huracan_yaml_path", default=None)
@@ -301,6 +317,10 @@ class ConfigError(Exception):
 
 
 def default_config_path() -> Path:
+    """The YAML used when none is named: the service's ``/etc/huracan/huracan.yaml`` when it
+    exists (so an operator's shell sees the service's api.port and token), else the packaged one."""
+    if SYSTEM_CONFIG.is_file():
+        return SYSTEM_CONFIG
     return Path(str(resources.files("huracan") / "configs" / "huracan.yaml"))
 
 

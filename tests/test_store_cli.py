@@ -53,6 +53,7 @@ def test_info_table_and_roll_text(data_dir: Path) -> None:
 
 
 def test_info_on_a_store_nothing_has_written_to(tmp_path: Path) -> None:
+    (tmp_path / "never-written").mkdir()  # a directory that does not exist at all is an error (issue 16)
     res = CliRunner().invoke(app, ["store", "info", "--json", "--data-dir", str(tmp_path / "never-written")])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)

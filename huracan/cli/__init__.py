@@ -13,8 +13,10 @@ import typer
 
 from huracan import __version__
 from huracan.cli.common import ConfigOpt, DataDirOpt, GlobalOptions
+from huracan.cli.errors import BoundaryGroup
 
 app = typer.Typer(
+    cls=BoundaryGroup,
     name="huracan",
     help="Huracan Observability: see what the learning Engine is doing, with every number verified.",
     no_args_is_help=True,
@@ -28,6 +30,8 @@ GROUPS: list[tuple[str, str | None]] = [
     ("huracan.cli.events_cmd", "events"),
     ("huracan.cli.store_cmd", "store"),
     ("huracan.cli.daemon_cmd", None),
+    ("huracan.cli.status_cmd", None),
+    ("huracan.cli.init_cmd", None),
     ("huracan.cli.demo_cmd", None),
     ("huracan.cli.simulate_cmd", None),
     ("huracan.cli.dashboard_cmd", None),

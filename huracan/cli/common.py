@@ -46,21 +46,57 @@ class GlobalOptions:
     data_dir: Path | None = None
 
 
-def settings(ctx: typer.Context | None, config: Path | None = None, data_dir: Path | None = None) -> Settings:
-    """The effective settings: per-command options win over the root ones."""
+def settings(
+    ctx: typer.Context | None,
+    config: Path | None = None,
+    data_dir: Path | None = None,
+    *,
+    must_exist: bool = True,
+) -> Settings:
+    """The effective settings: per-command options win over the root ones.
+
+    A data directory named on the command line or in ``HURACAN_DATA_DIR`` must exist
+    unless the command creates it (``must_exist=False``: the daemon, the simulator,
+    ``init``): a typo must not read as an empty store.
+    """
     root = ctx.find_root().obj if ctx is not None else None
     g = root if isinstance(root, GlobalOptions) else GlobalOptions()
+    config = _flag_over_env(ctx, "config", config, g.config)
+    chosen = _flag_over_env(ctx, "data_dir", data_dir, g.data_dir)
     try:
-        return load_config(config or g.config, data_dir=data_dir or g.data_dir)
+        cfg = load_config(config, data_dir=chosen)
     except ConfigError as exc:
         fail(str(exc), hint="run `huracan config check` to see every problem", code=2)
+    if must_exist and chosen is not None and not cfg.data_dir.is_dir():
+        what = "is not a directory" if cfg.data_dir.exists() else "does not exist"
+        fail(
+            f"--data-dir {cfg.data_dir} {what}",
+            hint="check the path (and HURACAN_DATA_DIR); `huracan init` sets up a new one",
+            code=2,
+        )
+    return cfg
+
+
+def _flag_over_env(ctx: typer.Context | None, name: str, local: Path | None, root: Path | None) -> Path | None:
+    """The command's own option, unless it only came from the environment and the root
+    option was given: `huracan --data-dir X status` must beat ``HURACAN_DATA_DIR``."""
+    if local is None:
+        return root
+    if root is not None and ctx is not None:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name in {"ENVIRONMENT", "DEFAULT"}:
+            return root
+    return local
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> NoReturn:
     """Print an actionable error to stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # soft_wrap: a path or command in the message must stay one copyable piece
+    err_console.print("[bold red]error:[/] ", end="", highlight=False)
+    err_console.print(message, highlight=False, markup=False, soft_wrap=True)
     if hint:
-        err_console.print(f"[dim]hint:[/] {hint}", highlight=False)
+        err_console.print("[dim]hint:[/] ", end="", highlight=False)
+        err_console.print(hint, highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import yaml
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, print_json
-from huracan.config import ConfigError, load_config, redacted_dump
+from huracan.config import ConfigError, default_config_path, load_config, redacted_dump
 
 app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
 
@@ -14,15 +16,25 @@ app = typer.Typer(help="Check and show the effective configuration.", no_args_is
 @app.command("check")
 def check(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Validate the configuration: exit 0 when valid, else list every problem and exit 1."""
+    from huracan.config_checks import unmet_requirements
+
     root = ctx.find_root().obj
+    path = config or getattr(root, "config", None)
     try:
-        cfg = load_config(config or getattr(root, "config", None), data_dir=data_dir or getattr(root, "data_dir", None))
+        cfg = load_config(path, data_dir=data_dir or getattr(root, "data_dir", None))
     except ConfigError as exc:
-        err_console.print(f"[bold red]invalid configuration[/] in {exc.source}:", highlight=False)
+        err_console.print(f"[bold red]invalid configuration[/] in {exc.source}:", highlight=False, soft_wrap=True)
         for p in exc.problems:
-            err_console.print(f"  {p}", highlight=False, markup=False)
+            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(f"[green]configuration is valid[/] (data_dir: {cfg.data_dir})", highlight=False)
+    source = path or os.environ.get("HURACAN_CONFIG") or default_config_path()
+    unmet = unmet_requirements(cfg)
+    if unmet:
+        err_console.print(f"[bold red]incomplete configuration[/] in {source}:", highlight=False, soft_wrap=True)
+        for p in unmet:
+            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]configuration is valid[/]: {source} (data_dir: {cfg.data_dir})", highlight=False)
 
 
 @app.command("show")
@@ -30,7 +42,7 @@ def show(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
     """Print the effective configuration with every secret redacted."""
     from huracan.cli.common import settings
 
-    data = redacted_dump(settings(ctx, config, data_dir))
+    data = redacted_dump(settings(ctx, config, data_dir, must_exist=False))
     if json:
         print_json(data)
     else:

@@ -22,8 +22,10 @@ def _pct0(v: float | None) -> str:
     return "-" if v is None else f"{v:.0%}"
 
 
-def _num(v: float | None, fmt: str = ".4g") -> str:
-    return "-" if v is None else format(v, fmt)
+def _num(v: float | None) -> str:
+    from huracan.cli.fmt import num  # never 1.095e+04 for a threshold
+
+    return num(v)
 
 
 def _reader(ctx: typer.Context, config: Any, data_dir: Any) -> tuple[Any, Any]:

@@ -29,31 +29,34 @@ def _change(m: Any) -> str:
 
 def _table(snapshot: Any) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from huracan.analytics.format import format_value
 
     categories: dict[str, list[Any]] = {}
     for m in snapshot.metrics.values():
         categories.setdefault(m.category, []).append(m)
+    # Below ~100 columns the reason no longer fits beside the numbers: it goes under the table.
+    wide = console.width >= 100
     for category, metrics in categories.items():
         t = Table(title=f"{category}", title_justify="left", show_edge=False)
         t.add_column("metric", no_wrap=True)
         t.add_column("value", justify="right", no_wrap=True)
         t.add_column("vs yesterday", justify="right", no_wrap=True)
-        t.add_column("n", justify="right")
+        t.add_column("n", justify="right", no_wrap=True)
         t.add_column("status", no_wrap=True)
-        t.add_column("why", overflow="ellipsis", no_wrap=True, max_width=48)
+        if wide:
+            # The reason wraps rather than the numbers and statuses being cut ("criti…").
+            t.add_column("why", overflow="fold", ratio=1, min_width=16)
         for m in metrics:
             style = _STATUS_STYLE[m.status]
-            t.add_row(
-                m.id,
-                format_value(m),
-                _change(m),
-                "" if m.n is None else f"{m.n:,}",
-                f"[{style}]{m.status}[/]",
-                m.status_reason,
-            )
+            row = [m.id, format_value(m), _change(m), "" if m.n is None else f"{m.n:,}", f"[{style}]{m.status}[/]"]
+            t.add_row(*row, *([Text(m.status_reason or "")] if wide else []))
         console.print(t)
+        if not wide:
+            for m in metrics:
+                if m.status_reason:
+                    console.print(Text(f"  {m.id}: {m.status_reason}"), soft_wrap=False)
         console.print()
 
 

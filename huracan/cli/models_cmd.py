@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+from huracan.cli.fmt import num
 from huracan.cli.trades_cmd import SinceOpt, UntilOpt, _day
 from huracan.config import Settings
 
@@ -153,7 +154,7 @@ def show(
         highlight=False,
     )
     console.print(f"state      {chain.state}: {chain.detail}", highlight=False)
-    console.print("metrics    " + ", ".join(f"{k} {val:.4g}" for k, val in sorted(v.metrics.items())))
+    console.print("metrics    " + ", ".join(f"{k} {num(val)}" for k, val in sorted(v.metrics.items())))
     console.print("ready      " + ("yes" if v.ready else "no — " + "; ".join(v.reasons)))
     console.print("lineage    " + " → ".join(s["model_id"][:12] for s in steps))
     if v.notes:
@@ -180,7 +181,8 @@ def diff(
     console.print(f"[bold]{c.a.model_id[:12]} → {c.b.model_id[:12]}[/]: {c.relation}; readiness {c.readiness_change}")
     for m, d in c.metric_deltas.items():
         mark = {True: "[green]better[/]", False: "[red]worse[/]", None: ""}[d["improved"]]
-        console.print(f"  {m:<10} {d['before']:.4f} → {d['after']:.4f} ({d['delta']:+.4f}) {mark}")
+        sign = "+" if d["delta"] > 0 else ""
+        console.print(f"  {m:<10} {num(d['before'])} → {num(d['after'])} ({sign}{num(d['delta'])}) {mark}")
     if c.drift is not None:
         console.print(f"features: L1 {c.drift.l1:.3f}, Spearman {_f(c.drift.spearman, '.3f')}")
         for mv in c.drift.moves[:5]:

@@ -37,7 +37,7 @@ def list_(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = N
 
     from huracan.plugins.manager import PluginError
 
-    plugins = load_plugins(settings(ctx, config, data_dir))
+    plugins = load_plugins(settings(ctx, config, data_dir, must_exist=False))
     try:
         rows = plugins.describe()
     except PluginError as exc:

@@ -49,7 +49,7 @@ def simulate_cmd(
     """
     from huracan.simulate import PROFILES, simulate
 
-    cfg = settings(ctx, config, data_dir)
+    cfg = settings(ctx, config, data_dir, must_exist=False)
     syms = tuple(s.strip().upper() for s in symbols.split(",") if s.strip())
     unknown = [s for s in syms if s not in PROFILES]
     if not syms or unknown:

@@ -13,12 +13,9 @@ app = typer.Typer(help="The event store: hot DuckDB + cold Parquet archive.", no
 
 
 def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+    from huracan.cli.fmt import size  # one unit system for `status` and `store info` (MiB)
+
+    return size(n)
 
 
 def _days(d: dict[str, Any]) -> str:
@@ -30,15 +27,13 @@ def info(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
     """Size, rows per event type in the hot and cold tiers, and the days each holds."""
     from rich.table import Table
 
-    from huracan.daemon.access import DaemonUnavailable, open_reader
+    from huracan.daemon.access import open_reader
     from huracan.store.info import store_info
 
     cfg = settings(ctx, config, data_dir)
     try:
         with open_reader(cfg) as conn:
             out = store_info(cfg, conn)
-    except DaemonUnavailable as exc:
-        fail(f"the daemon is running but did not answer: {exc}", hint="check `huracan status` and the journal")
     except OSError as exc:
         fail(f"cannot read the cold archive {cfg.cold_uri!r}: {exc}", hint="check store.cold_uri and its credentials")
     if as_json:

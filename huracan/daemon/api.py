@@ -169,7 +169,11 @@ def build_app(daemon: Daemon) -> FastAPI:
         "/v1/sql",
         dependencies=[Depends(auth)],
         responses={
-            200: {"content": {"application/vnd.apache.arrow.stream": {}}, "description": "Arrow IPC stream or JSON"},
+            200: {
+                "content": {"application/vnd.apache.arrow.stream": {}, "application/json": {}},
+                "description": "Arrow IPC stream, or with ?format=json `{columns, types, rows}` "
+                "(value encoding: huracan.daemon.sql_json)",
+            },
             **_errors(400, 401, 403, 413, 422, 504),
         },
     )
@@ -187,10 +191,10 @@ def build_app(daemon: Daemon) -> FastAPI:
         except Exception as exc:  # a bad query is the caller's error, not ours
             raise HTTPException(400, f"query failed: {exc}") from None
         if format == "json":
-            return JSONResponse(
-                {"columns": table.column_names, "rows": [list(r.values()) for r in table.to_pylist()]},
-                headers={"X-Row-Count": str(table.num_rows)},
-            )
+            from huracan.daemon.sql_json import arrow_to_json_body
+
+            body = await asyncio.to_thread(arrow_to_json_body, table)
+            return JSONResponse(body, headers={"X-Row-Count": str(table.num_rows)})
         from huracan.daemon.access import arrow_to_ipc
 
         return Response(arrow_to_ipc(table), media_type="application/vnd.apache.arrow.stream")

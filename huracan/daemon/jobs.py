@@ -65,7 +65,9 @@ def _roll(ctx: JobContext, day: date | None) -> dict[str, Any]:
     ctx.store.cursor().execute(
         "DELETE FROM job_runs WHERE job = 'monitor' AND started_at < ?", [datetime.now(UTC) - timedelta(days=1)]
     )
-    return report if isinstance(report, dict) else getattr(report, "__dict__", {"report": str(report)})
+    if hasattr(report, "as_dict"):  # the ledger and `jobs run` want plain data, not RolledDay reprs
+        return dict(report.as_dict())
+    return report if isinstance(report, dict) else {"report": str(report)}
 
 
 def _monitor(ctx: JobContext, day: date | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-__all__ = ["JobLedger", "JobRun"]
+__all__ = ["JobLedger", "JobRun", "latest_runs"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS job_runs (
@@ -105,6 +105,10 @@ class JobLedger:
         params.append(limit)
         return [self._row(r) for r in self._cursor().execute(sql, params).fetchall()]
 
+    def latest(self) -> list[JobRun]:
+        """The most recent run of every job (see :func:`latest_runs`)."""
+        return latest_runs(self._cursor())
+
     @staticmethod
     def _row(r: tuple[Any, ...]) -> JobRun:
         return JobRun(
@@ -118,3 +122,21 @@ class JobLedger:
             error=r[7],
             detail=json.loads(r[8]) if r[8] else {},
         )
+
+
+def latest_runs(conn: Any) -> list[JobRun]:
+    """The most recent run of each job, the nightly first: what `huracan status` shows.
+
+    Works on any connection, a read-only one included; a store no daemon has run on
+    (no ``job_runs`` table) has none.
+    """
+    try:
+        rows = conn.execute(
+            "SELECT * FROM job_runs QUALIFY row_number() OVER (PARTITION BY job ORDER BY started_at DESC) = 1 "
+            "ORDER BY job <> 'nightly', started_at DESC"
+        ).fetchall()
+    except Exception as exc:  # no daemon has ever run here: no ledger table yet
+        if "job_runs" in str(exc):
+            return []
+        raise
+    return [JobLedger._row(tuple(r)) for r in rows]

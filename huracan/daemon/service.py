@@ -284,7 +284,7 @@ class Daemon:
             "plugins_disabled": dict(self.plugins.disabled),
         }
         out["queue"] = self.logger.stats()
-        out["jobs"] = [r.as_dict() for r in self.ledger.recent(10)]
+        out["jobs"] = [r.as_dict() for r in self.ledger.latest()]
         return out
 
     def prometheus(self) -> bytes:
