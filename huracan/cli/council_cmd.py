@@ -129,7 +129,8 @@ def run(
     """Run the council on a day: analyses, the judge's verified text, the verification table, the cost."""
     from huracan.council import run_council
 
-    cfg = settings(ctx, config, data_dir)
+    # On a snapshot file the data dir only receives the cost ledger: it may be new.
+    cfg = settings(ctx, config, data_dir, must_exist=snapshot is None)
     snap = load_snapshot(snapshot) if snapshot else _compute(cfg, parse_day(date))
     if json:
         result = run_council(snap, cfg, seed=seed)
