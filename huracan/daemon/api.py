@@ -243,6 +243,7 @@ def build_app(daemon: Daemon) -> FastAPI:
     async def metrics() -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST
 
-        return Response(daemon.prometheus(), media_type=CONTENT_TYPE_LATEST)
+        body = await asyncio.to_thread(daemon.prometheus)  # reads the ledger: off the loop
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app
