@@ -15,25 +15,45 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
 from contextvars import ContextVar
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 __all__ = ["ConfigError", "Settings", "default_config_path", "load_config", "redacted_dump"]
 
 ENV_PREFIX = "HURACAN_"
+
+
+def _split_names(value: Any) -> Any:
+    """A list from env text: JSON (``["a", "b"]``) or comma-separated (``a,b``), as an operator writes it."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"starts like a JSON list but is not valid JSON ({exc}); or write a,b,c") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+#: A list of names that an env var may give as ``a,b,c`` (issue 13: a plain string was a traceback).
+NameList = Annotated[list[str], NoDecode, BeforeValidator(_split_names)]
 
 
 class Section(BaseModel):
@@ -60,6 +80,49 @@ class StoreSettings(Section):
     )
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = Field(2, ge=1)
+
+    @field_validator("cold_uri")
+    @classmethod
+    def _openable(cls, v: str | None) -> str | None:
+        if v is not None:
+            check_cold_uri(v)
+        return v
+
+
+def _offline_probe(uri: str) -> str | None:
+    """The URI to parse for :func:`check_cold_uri`, or None when there is nothing to check offline."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    if len(parts.scheme) <= 1 or parts.scheme in {"hdfs", "viewfs"}:
+        return None
+    if parts.scheme == "s3" and "region=" not in parts.query:
+        return uri + ("&" if parts.query else "?") + "region=us-east-1"
+    return uri
+
+
+def check_cold_uri(uri: str) -> None:
+    """Raise ``ValueError`` unless pyarrow can parse ``uri`` as a filesystem — offline, no I/O.
+
+    A URI pyarrow rejects (``s3://b/x?bogus=1``) used to pass ``config check`` and fail
+    every read with a traceback (issue 13). Local paths need no check (and no pyarrow
+    import). pyarrow resolves an S3 bucket's region over the network when the URI names
+    none, so the check supplies a placeholder region; HDFS URIs connect when parsed and
+    are left to the store.
+    """
+    probe = _offline_probe(uri)
+    if probe is None:
+        return
+    import pyarrow as pa
+    import pyarrow.fs as pafs
+
+    try:
+        pafs.FileSystem.from_uri(probe)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{uri!r} is not a filesystem URI pyarrow can open: {exc}. "
+            "Use a local path or e.g. s3://bucket/prefix?region=eu-west-1"
+        ) from None
 
 
 class ApiSettings(Section):
@@ -141,7 +204,7 @@ class EmailSettings(Section):
     username: str | None = None
     password: SecretStr | None = None
     sender: str = "huracan@localhost"
-    recipients: list[str] = Field(default_factory=list)
+    recipients: NameList = Field(default_factory=list)
     starttls: bool = True
     ssl: bool = False
     timeout_s: float = Field(30.0, gt=0)
@@ -175,8 +238,8 @@ class NotifierSettings(Section):
 
 
 class PluginSettings(Section):
-    modules: list[str] = Field(default_factory=list, description="extra plugin modules to load by import path")
-    disabled: list[str] = Field(default_factory=list, description="plugin names not to load")
+    modules: NameList = Field(default_factory=list, description="extra plugin modules to load by import path")
+    disabled: NameList = Field(default_factory=list, description="plugin names not to load")
     entry_points: bool = Field(True, description="discover plugins in the 'huracan' entry-point group")
 
 
@@ -340,7 +403,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def _explain(err: Any) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(root)"
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling; `huracan config show` lists every key)"
     got = err.get("input")
@@ -352,6 +415,17 @@ def _explain(err: Any) -> str:
     if env in os.environ:
         msg += f" [set by env {env}]"
     return f"{loc}: {msg}"
+
+
+def _explain_env(exc: SettingsError) -> str:
+    field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+    prefix = ENV_PREFIX + field.upper()
+    names = sorted(k for k in os.environ if k == prefix or k.startswith(prefix + "__"))
+    cause = f": {exc.__cause__}" if exc.__cause__ else ""
+    return (
+        f"{field or '(env)'}: the value of {', '.join(names) or 'an environment variable'} cannot be read{cause}; "
+        'a list of settings from the environment must be JSON, e.g. \'[{"role": "risk"}]\''
+    )
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> Settings:
@@ -367,6 +441,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Settings:
         return Settings(**clean)
     except ValidationError as exc:
         raise ConfigError(str(chosen or default_config_path()), [_explain(e) for e in exc.errors()]) from None
+    except SettingsError as exc:  # an env value that should be JSON (a list of objects) is not
+        raise ConfigError("environment", [_explain_env(exc)]) from None
     finally:
         _yaml_path.reset(token)
 

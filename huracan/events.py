@@ -83,6 +83,7 @@ _GATES: set[str] = {
     "volume_gate",
 }
 _MODES: set[str] = {"scalp", "runner"}
+_BUILTIN_GATES = frozenset(_GATES)
 
 
 def register_gate(name: str) -> None:
@@ -90,6 +91,12 @@ def register_gate(name: str) -> None:
     if not name or not name.replace("_", "").isalnum():
         raise ValueError(f"gate name {name!r} must be a non-empty identifier (letters, digits, _)")
     _GATES.add(name)
+
+
+def unregister_gate(name: str) -> None:
+    """Forget a gate name a plugin registered (its plugin was disabled); the six built-in names stay."""
+    if name not in _BUILTIN_GATES:
+        _GATES.discard(name)
 
 
 def register_mode(name: str) -> None:
@@ -110,7 +117,7 @@ def known_modes() -> frozenset[str]:
 def _check_gate(v: str) -> str:
     if v not in _GATES:
         raise ValueError(
-            f"unknown gate {v!r}; known gates: {', '.join(sorted(_GATES))} "
+            f"unknown gate {v[:MAX_NAME_CHARS]!r}; known gates: {', '.join(sorted(_GATES))} "
             "(a plugin can register more with huracan.events.register_gate)"
         )
     return v
@@ -119,7 +126,7 @@ def _check_gate(v: str) -> str:
 def _check_mode(v: str) -> str:
     if v not in _MODES:
         raise ValueError(
-            f"unknown mode {v!r}; known modes: {', '.join(sorted(_MODES))} "
+            f"unknown mode {v[:MAX_NAME_CHARS]!r}; known modes: {', '.join(sorted(_MODES))} "
             "(a plugin can register more with huracan.events.register_mode)"
         )
     return v
@@ -447,6 +454,8 @@ class ModelExport(EventBase):
     manifest_sha256: Sha256 | None = None
     ready: bool
     reasons: Annotated[list[Text], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
+    #: exported although not ready (``huracan models export --force``)
+    forced: bool = False
 
 
 class ModelLoaded(EventBase):

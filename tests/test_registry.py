@@ -14,7 +14,14 @@ from test_journal_fixtures import records_db
 
 from huracan.config import Settings, load_config
 from huracan.events import EventBase, ModelLoaded
-from huracan.store.registry import ModelRegistry, RegistryError, TamperedArtifactError, UnknownModelError
+from huracan.store.registry import (
+    ForgedManifestError,
+    ModelRegistry,
+    NotReadyError,
+    RegistryError,
+    TamperedArtifactError,
+    UnknownModelError,
+)
 
 TS = datetime(2025, 11, 6, 0, 5, tzinfo=UTC)
 GOOD = {"auc": 0.71, "ece": 0.04, "samples": 6000.0}
@@ -161,8 +168,14 @@ def test_not_ready_export_lists_reasons(tmp_path: Path) -> None:
     events: list[EventBase] = []
     reg = ModelRegistry(s, events.append)
     mid = _register(reg, b"weak", {"auc": 0.66, "ece": 0.08})
-    m = reg.export(mid, ts=TS)
-    assert not m.ready
+    out = tmp_path / "hamilton"
+    with pytest.raises(NotReadyError, match="--force") as refused:
+        reg.export(mid, ts=TS, export_dir=out)
+    assert not out.exists() and [e.type for e in events] == ["model_registered"]  # nothing written, nothing logged
+    m = reg.export(mid, ts=TS, export_dir=out, force=True)
+    assert not m.ready and m.forced and refused.value.reasons == m.reasons
+    assert json.loads(Path(m.manifest_path).read_text())["forced"] is True
+    assert events[-1].forced  # type: ignore[attr-defined]
     assert m.reasons == [
         "AUC 0.660 is below the minimum 0.700",
         "ECE 0.080 is above the maximum 0.050",
@@ -209,7 +222,7 @@ def test_unacknowledged_export_alert_and_attestation(tmp_path: Path) -> None:
     fresh = _register(reg, b"fresh")
     idle = _register(reg, b"idle")
     for mid in (acked, silent, weak):
-        reg.export(mid, ts=TS)
+        reg.export(mid, ts=TS, force=mid == weak)
     reg.export(fresh, ts=TS + timedelta(hours=5))
     events.append(ModelLoaded(ts=TS + timedelta(hours=1), model_id=acked, verified_sha256=acked))
     now = TS + timedelta(hours=7)
@@ -238,3 +251,65 @@ def test_unacknowledged_export_alert_and_attestation(tmp_path: Path) -> None:
         for p in s.registry_dir.glob("*.json"):
             p.unlink()
         assert r.meta(acked).git_sha == "0123abc" and len(r.list_models()) == 5
+
+
+def _forge(manifest_path: Path, artifact: bytes, **fields: str) -> str:
+    """Replace an exported artifact and rewrite its manifest, as an attacker would."""
+    m = json.loads(manifest_path.read_text())
+    (manifest_path.parent / m["artifact_file"]).write_bytes(artifact)
+    m.update(sha256=hashlib.sha256(artifact).hexdigest(), **fields)
+    manifest_path.write_text(json.dumps(m))
+    return str(m["sha256"])
+
+
+def test_a_forged_manifest_is_refused_by_its_content_address(tmp_path: Path) -> None:
+    events: list[EventBase] = []
+    reg = ModelRegistry(_settings(tmp_path), events.append)
+    mid = _register(reg, b"honest")
+    m = reg.export(mid, ts=TS, export_dir=tmp_path / "out")
+    evil = pickle.dumps({"evil": True})
+    # 1. sha256 rewritten to match the replaced artifact: model_id and names still say the old id.
+    _forge(Path(m.manifest_path), evil)
+    with pytest.raises(ForgedManifestError, match="differs from model_id") as info:
+        reg.verify(m.manifest_path)
+    assert any("differs from model_id" in p for p in info.value.problems)
+    with pytest.raises(ForgedManifestError):
+        reg.verify(m.artifact_path)  # the artifact is verified through the same manifest
+    # 2. model_id rewritten too: the file names still carry the old id.
+    m2 = reg.export(mid, ts=TS, export_dir=tmp_path / "out2")
+    new = _forge(Path(m2.manifest_path), evil, model_id=hashlib.sha256(evil).hexdigest())
+    with pytest.raises(ForgedManifestError, match="not meta_label-" + new[:12]):
+        reg.verify(m2.manifest_path)
+    # 3. everything rewritten and renamed consistently: the registry never registered that id.
+    out3 = tmp_path / "out3"
+    m3 = reg.export(mid, ts=TS, export_dir=out3)
+    new = _forge(Path(m3.manifest_path), evil, model_id=hashlib.sha256(evil).hexdigest())
+    stem = f"meta_label-{new[:12]}"
+    manifest = json.loads(Path(m3.manifest_path).read_text())
+    manifest["artifact_file"] = stem + ".model"
+    Path(m3.artifact_path).rename(out3 / (stem + ".model"))
+    (out3 / (stem + ".manifest.json")).write_text(json.dumps(manifest))
+    with pytest.raises(ForgedManifestError, match="not registered here"):
+        reg.verify(out3 / (stem + ".manifest.json"))
+    # Hamilton's side (no registry of its own) still refuses the self-contradicting kinds.
+    hamilton = ModelRegistry(load_config(data_dir=tmp_path / "hamilton"))
+    with pytest.raises(ForgedManifestError):
+        hamilton.verify(m.manifest_path)
+    assert hamilton.verify(out3 / (stem + ".manifest.json")) == new  # consistent: only a registry can tell
+
+
+def test_verify_checks_the_manifest_bytes_against_the_recorded_export(tmp_path: Path) -> None:
+    s = _settings(tmp_path)
+    events: list[EventBase] = []
+    reg = ModelRegistry(s, events.append)
+    mid = _register(reg, b"honest")
+    m = reg.export(mid, ts=TS, export_dir=tmp_path / "out")
+    with records_db(tmp_path, events) as conn:
+        r = ModelRegistry(s, store=conn)
+        assert r.verify(m.manifest_path) == mid
+        doc = json.loads(Path(m.manifest_path).read_text())
+        doc["ready"], doc["reasons"] = True, []  # a quiet edit that changes no hash or name
+        doc["metrics"]["auc"] = 0.99
+        Path(m.manifest_path).write_text(json.dumps(doc))
+        with pytest.raises(ForgedManifestError, match="not written by an export"):
+            r.verify(m.manifest_path)

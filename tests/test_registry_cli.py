@@ -121,6 +121,41 @@ def test_models_export_then_verify_and_tamper(filled: tuple[Path, list[str]], tm
     assert code == 1 and json.loads(out)["expected"] == v2
 
 
+def test_models_export_refuses_a_not_ready_model_without_force(filled: tuple[Path, list[str]], tmp_path: Path) -> None:
+    data, (v1, _) = filled
+    out_dir = tmp_path / "hamilton"
+    code, _, err = _run("--data-dir", str(data), "models", "export", v1[:8], "--export-dir", str(out_dir))
+    assert code == 1 and "not ready" in err and "--force" in err
+    assert not out_dir.exists()
+    code, out, err = _run(
+        "--data-dir", str(data), "models", "export", v1[:8], "--export-dir", str(out_dir), "--force", "--json"
+    )
+    assert code == 0, err
+    m = json.loads(out)
+    assert m["forced"] is True and m["ready"] is False and m["reasons"]
+    assert json.loads(Path(m["manifest_path"]).read_text())["forced"] is True
+    with Store.open(load_config(data_dir=data), read_only=True) as store:
+        rows = store.query("SELECT forced, ready FROM v_model_export WHERE model_id = ?", [v1])
+    assert rows == [{"forced": True, "ready": False}]  # the forced export is on the record
+
+
+def test_models_verify_refuses_a_forged_manifest(filled: tuple[Path, list[str]], tmp_path: Path) -> None:
+    import hashlib
+
+    data, (_, v2) = filled
+    code, out, _ = _run("--data-dir", str(data), "models", "export", v2[:8], "--export-dir", str(tmp_path), "--json")
+    m = json.loads(out)
+    Path(m["artifact_path"]).write_bytes(b"evil")
+    doc = json.loads(Path(m["manifest_path"]).read_text())
+    doc["sha256"] = hashlib.sha256(b"evil").hexdigest()
+    Path(m["manifest_path"]).write_text(json.dumps(doc))
+    code, out, _ = _run("--data-dir", str(data), "models", "verify", m["manifest_path"], "--json")
+    assert code == 1 and json.loads(out)["ok"] is False
+    assert any("differs from model_id" in p for p in json.loads(out)["problems"])
+    code, _, err = _run("--data-dir", str(data), "models", "verify", m["manifest_path"])
+    assert code == 1 and "Do not load it" in err.replace("\n", " ")
+
+
 def test_trades_and_learning_commands(filled: tuple[Path, list[str]]) -> None:
     data, (_, v2) = filled
     code, out, err = _run("--data-dir", str(data), "trades", "list", "--mode", "scalp", "--min-bps", "0", "--json")

@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from huracan.cli.term import cell
 from huracan.config import ConfigError, Settings, load_config
 
 console = Console()
@@ -91,12 +92,13 @@ def _flag_over_env(ctx: typer.Context | None, name: str, local: Path | None, roo
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> NoReturn:
     """Print an actionable error to stderr and exit with ``code``."""
-    # soft_wrap: a path or command in the message must stay one copyable piece
+    # soft_wrap: a path or command in the message must stay one copyable piece. Messages
+    # carry outside text (ids, paths, plugin and job errors): shown, never obeyed (issue 13).
     err_console.print("[bold red]error:[/] ", end="", highlight=False)
-    err_console.print(message, highlight=False, markup=False, soft_wrap=True)
+    err_console.print(cell(message, 20_000, lines=True), highlight=False, soft_wrap=True)
     if hint:
         err_console.print("[dim]hint:[/] ", end="", highlight=False)
-        err_console.print(hint, highlight=False, markup=False, soft_wrap=True)
+        err_console.print(cell(hint, 20_000, lines=True), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

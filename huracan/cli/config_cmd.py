@@ -8,6 +8,7 @@ import typer
 import yaml
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, print_json
+from huracan.cli.term import MAX_TEXT, cell, safe
 from huracan.config import ConfigError, default_config_path, load_config, redacted_dump
 
 app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
@@ -25,16 +26,16 @@ def check(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = N
     except ConfigError as exc:
         err_console.print(f"[bold red]invalid configuration[/] in {exc.source}:", highlight=False, soft_wrap=True)
         for p in exc.problems:
-            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+            err_console.print(cell(f"  {p}", MAX_TEXT), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     source = path or os.environ.get("HURACAN_CONFIG") or default_config_path()
     unmet = unmet_requirements(cfg)
     if unmet:
         err_console.print(f"[bold red]incomplete configuration[/] in {source}:", highlight=False, soft_wrap=True)
         for p in unmet:
-            err_console.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
+            err_console.print(cell(f"  {p}", MAX_TEXT), highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    console.print(f"[green]configuration is valid[/]: {source} (data_dir: {cfg.data_dir})", highlight=False)
+    console.print(f"[green]configuration is valid[/]: {safe(source)} (data_dir: {safe(cfg.data_dir)})", highlight=False)
 
 
 @app.command("show")

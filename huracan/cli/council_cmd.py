@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import MAX_TEXT, cell, cells, safe
 
 if TYPE_CHECKING:
     from huracan.analytics.snapshot import MetricsSnapshot
@@ -79,33 +80,38 @@ def _print_table(numbers: list[VerifiedNumber]) -> None:
     table = Table("number", "span", "matched", "action", title="verification", title_justify="left")
     for row in _number_rows(numbers):
         style = "red" if row["matched"] == "unverified" else None
-        table.add_row(row["number"], f"{row['span'][0]}–{row['span'][1]}", row["matched"], row["action"], style=style)
+        table.add_row(
+            *cells(row["number"], f"{row['span'][0]}–{row['span'][1]}", row["matched"], row["action"]), style=style
+        )
     console.print(table)
 
 
 def _print_result(r: CouncilResult) -> None:
-    console.print(f"[bold]Council for {r.date}[/] — mode [bold]{r.mode}[/], judge {r.judge_model or '(deterministic)'}")
+    console.print(
+        f"[bold]Council for {r.date}[/] — mode [bold]{r.mode}[/], judge {safe(r.judge_model or '(deterministic)')}"
+    )
     for a in r.analyses:
-        head = f"[{a.label}] " if a.label else ""
+        head = safe(f"[{a.label}] ") if a.label else ""
         state = {"ok": "[green]ok[/]", "failed": "[red]failed[/]", "substituted": "[yellow]offline stand-in[/]"}
-        console.print(f"\n[bold]{head}{a.role}[/] ({a.model}) {state[a.status]}")
+        console.print(f"\n[bold]{head}{safe(a.role)}[/] ({safe(a.model)}) {state[a.status]}")
+        # Model-written text: shown, never obeyed (issue 13).
         if a.error:
-            console.print(f"  [dim]{a.error}[/]", highlight=False, markup=False)
+            console.print(cell(f"  {a.error}", MAX_TEXT, style="dim", lines=True), highlight=False)
         if a.analysis:
-            console.print(f"  {a.analysis.summary}", highlight=False, markup=False)
+            console.print(cell(f"  {a.analysis.summary}", MAX_TEXT, lines=True), highlight=False)
             for f in a.analysis.findings:
                 console.print(
-                    f"  - [{f.severity}] {f.title} ({', '.join(f.metric_ids)})", highlight=False, markup=False
+                    cell(f"  - [{f.severity}] {f.title} ({', '.join(f.metric_ids)})", MAX_TEXT), highlight=False
                 )
     console.print("\n[bold]Digest text[/]")
-    console.print(r.text, highlight=False, markup=False)
+    console.print(cell(r.text, 100_000, lines=True), highlight=False)
     console.print()
     _print_table(r.verification)
     for flag in r.flags:
-        console.print(f"[yellow]flag[/] {flag.kind}: {flag.detail}", highlight=False)
+        console.print(f"[yellow]flag[/] {safe(flag.kind)}: {safe(flag.detail)}", highlight=False)
     if r.canary:
         mark = "[green]caught[/]" if r.canary.caught else "[bold red]MISSED[/]"
-        console.print(f"canary {r.canary.planted}: {mark}", highlight=False)
+        console.print(f"canary {safe(r.canary.planted)}: {mark}", highlight=False)
     c = r.cost
     console.print(
         f"cost: ${c.run_usd:.4f} this run ({len(c.calls)} calls), ${c.month_to_date_usd:.2f} of "
@@ -113,7 +119,7 @@ def _print_result(r: CouncilResult) -> None:
         highlight=False,
     )
     for note in r.notes:
-        console.print(f"[dim]note:[/] {note}", highlight=False)
+        console.print(f"[dim]note:[/] {safe(note)}", highlight=False)
 
 
 @app.command("run")
@@ -183,9 +189,9 @@ def verify(
     else:
         _print_table(report.numbers)
         for p, e in rendered.errors:
-            console.print(f"[red]unknown placeholder[/] {p}: {e}", highlight=False)
+            console.print(f"[red]unknown placeholder[/] {safe(p)}: {safe(e)}", highlight=False)
         for f in report.wording:
-            console.print(f"[red]wording[/] {f.detail} (…{f.text}…)", highlight=False)
+            console.print(f"[red]wording[/] {safe(f.detail)} (…{safe(f.text)}…)", highlight=False)
         n_bad = len(report.unverified) + len(rendered.errors) + len(report.wording)
         summary = "every number verified" if ok else f"{n_bad} problem(s)"
         console.print(f"{len(report.numbers)} number(s): {summary}")
@@ -229,6 +235,8 @@ def cost(
         return
     console.print(f"council spend {month}: ${spent:.4f} of ${cfg.council.monthly_budget_usd:.2f}")
     for model, m in sorted(per_model.items()):
-        console.print(f"  {model:<40} {int(m['calls']):>5} calls {int(m['tokens']):>9} tokens  ${m['usd']:.4f}")
+        console.print(
+            f"  {safe(model, 60):<40} {int(m['calls']):>5} calls {int(m['tokens']):>9} tokens  ${m['usd']:.4f}"
+        )
     if not per_model:
         console.print(f"  no calls this month (ledger: {ledger.path})", highlight=False)

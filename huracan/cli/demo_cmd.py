@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import console, fail
+from huracan.cli.term import safe
 
 
 def register(app: typer.Typer) -> None:
@@ -72,13 +73,13 @@ def demo(
         _stop(proc)
     detail = result.get("detail", {})
     console.rule("[bold]Huracan demo")
-    console.print(f"[bold]{detail.get('headline', 'digest written')}[/]")
+    console.print(f"[bold]{safe(detail.get('headline', 'digest written'))}[/]")
     console.print(
         f"simulated {days} days: {summary['events']:,} events through the daemon "
         f"({summary['events_per_s']:,.0f} events/s end to end)"
     )
     for p in written:
-        console.print(f"  {p}")
+        console.print(f"  {safe(p)}")
     console.print(f"open {out / 'digest.html'} in a browser; total {time.perf_counter() - t_start:.0f} s")
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import cell, cells, safe
 
 if TYPE_CHECKING:
     from huracan.config import Settings
@@ -82,12 +83,12 @@ def render_cmd(
     if json_:
         print_json({"day": result.day, "headline": result.digest.verdict.headline, "files": [str(f) for f in files]})
         return
-    console.print(f"[bold]{result.digest.verdict.headline}[/] — digest of {result.day}")
+    console.print(f"[bold]{safe(result.digest.verdict.headline)}[/] — digest of {result.day}")
     console.print(
-        f"wrote {len(files)} files to {out}: {len(result.rendered.telegram)} Telegram message(s), "
+        f"wrote {len(files)} files to {safe(out)}: {len(result.rendered.telegram)} Telegram message(s), "
         f"{len(result.rendered.discord)} Discord payload(s), {len(result.rendered.charts)} chart(s)"
     )
-    console.print(f"open {out / 'digest.html'} in a browser for the email view")
+    console.print(f"open {safe(out / 'digest.html')} in a browser for the email view")
 
 
 @app.command("send")
@@ -149,10 +150,10 @@ def _print_results(day: date, results: list[Any], archive_dir: Path | None) -> N
         status = "[green]sent[/]" if r.ok and r.attempts else ("[dim]already sent[/]" if r.ok else "[red]failed[/]")
         if not r.ok and r.permanent:
             status += " [red](permanent)[/]"
-        table.add_row(r.channel, status, str(r.attempts), r.detail)
+        table.add_row(cell(r.channel), status, str(r.attempts), cell(r.detail))
     console.print(table)
     if archive_dir:
-        console.print(f"archived to {archive_dir}")
+        console.print(f"archived to {safe(archive_dir)}")
 
 
 @app.command("status")
@@ -191,12 +192,11 @@ def status_cmd(
     table = Table("day", "channel", "sent", "parts", "runs", "failures", "last error")
     for r in rows:
         table.add_row(
-            r["day"],
-            r["channel"],
+            *cells(r["day"], r["channel"]),
             "[green]yes[/]" if r["sent"] else "[red]no[/]",
             str(r["parts_sent"]),
             str(r["runs"]),
             str(r["failures"]),
-            r["last_error"] or "",
+            cell(r["last_error"] or ""),
         )
     console.print(table)

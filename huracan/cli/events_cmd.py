@@ -9,7 +9,8 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from huracan.cli.common import console, err_console, fail
+from huracan.cli.common import ConfigOpt, DataDirOpt, console, err_console, fail, settings
+from huracan.cli.term import clean
 
 app = typer.Typer(help="Event formats: JSON Schema, samples, validation.", no_args_is_help=True)
 
@@ -40,12 +41,21 @@ def sample(
 
 @app.command("validate")
 def validate(
+    ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="NDJSON file, one event per line; '-' for stdin.")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
 ) -> None:
-    """Validate every line; report `line N: <field path>: <message>` for each bad one."""
+    """Validate every line; report `line N: <field path>: <message>` for each bad one.
+
+    Gate and mode names that plugins register are valid, as in the daemon.
+    """
     from pydantic import ValidationError
 
+    from huracan.cli.plugins_cmd import load_plugins
     from huracan.events import format_validation_error, parse_event
+
+    load_plugins(settings(ctx, config, data_dir))  # registers plugin gate names (issue 13)
 
     # Bytes, not text: a line that is not UTF-8 is one invalid line, not a traceback.
     stream: BinaryIO
@@ -67,10 +77,10 @@ def validate(
             except ValidationError as exc:
                 bad += 1
                 for msg in format_validation_error(exc):
-                    typer.echo(f"line {lineno}: {msg}")
+                    typer.echo(f"line {lineno}: {clean(msg)}")
             except ValueError as exc:  # JSON syntax, non-object lines, failed upgrades
                 bad += 1
-                typer.echo(f"line {lineno}: (line): {exc}")
+                typer.echo(f"line {lineno}: (line): {clean(exc)}")
     summary = f"{good} valid, {bad} invalid"
     if bad:
         err_console.print(summary, highlight=False)

@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import MAX_TEXT, cell, safe
 
 SignalArg = Annotated[str, typer.Argument(help="The signal's id, e.g. sig-00a1b2c3d4.")]
 
@@ -57,25 +58,27 @@ def explain(
         print_json(ex.model_dump(mode="json"))
         return
     head = " · ".join(str(x) for x in (ex.symbol, ex.mode, ex.side, ex.ts) if x is not None)
-    console.print(f"[bold]{ex.signal_id}[/] {head}  →  [bold]{ex.verdict.upper()}[/]", highlight=False)
+    console.print(
+        f"[bold]{safe(ex.signal_id)}[/] {safe(head)}  →  [bold]{safe(ex.verdict.upper())}[/]", highlight=False
+    )
     t = Table(show_edge=False)
     for col in ("gate", "verdict", "value", "threshold", "margin", "needs"):
         t.add_column(col)
     for g in ex.gates:
         rel = f" ({g.margin_rel:+.1%})" if g.margin_rel is not None else ""
         t.add_row(
-            g.gate,
+            cell(g.gate),
             _style(g.passed),
-            format_value(g.value, g.unit),
-            f"{'≥' if g.direction == 'above' else '≤'} {format_value(g.threshold, g.unit)}",
-            format_delta(g.margin, g.unit) + rel,
-            g.needs or "",
+            cell(format_value(g.value, g.unit)),
+            cell(f"{'≥' if g.direction == 'above' else '≤'} {format_value(g.threshold, g.unit)}"),
+            cell(format_delta(g.margin, g.unit) + rel),
+            cell(g.needs or ""),
         )
     console.print(t)
     for g in ex.gates:
         if not g.passed:
-            console.print(f"  • {g.sentence}", highlight=False, soft_wrap=True)
-    console.print(ex.summary, highlight=False, soft_wrap=True)
+            console.print(f"  • {safe(g.sentence)}", highlight=False, soft_wrap=True)
+    console.print(cell(ex.summary, MAX_TEXT), highlight=False, soft_wrap=True)
 
 
 @trace_app.command("show")
@@ -101,14 +104,14 @@ def show(
     if json:
         print_json(tl.model_dump(mode="json"))
         return
-    t = Table(title=f"{tl.signal_id} → {tl.outcome}: {tl.total_ms:.2f} ms", title_justify="left")
+    t = Table(title=f"{safe(tl.signal_id)} → {safe(tl.outcome)}: {tl.total_ms:.2f} ms", title_justify="left")
     for col in ("step", "start ms", "ms", "share", "", "gate"):
         t.add_column(col, justify="right" if col in ("start ms", "ms", "share") else "left")
     for s in tl.steps:
         bar = "█" * max(1, round((s.share or 0) * 30))
         share = "-" if s.share is None else f"{s.share:.0%}"
         t.add_row(
-            f"[bold red]{s.name}[/]" if s.bottleneck else s.name,
+            cell(s.name, style="bold red" if s.bottleneck else ""),
             f"{s.start_ms:.2f}",
             f"{s.duration_ms:.2f}",
             share,
@@ -117,7 +120,7 @@ def show(
         )
     console.print(t)
     if tl.bottlenecks:
-        console.print(f"bottleneck (> {BOTTLENECK_SHARE:.0%} of the total): {', '.join(tl.bottlenecks)}")
+        console.print(f"bottleneck (> {BOTTLENECK_SHARE:.0%} of the total): {safe(', '.join(tl.bottlenecks))}")
 
 
 @trace_app.command("stats")
@@ -150,9 +153,14 @@ def stats(
         t.add_column(col, justify="left" if col == "step" else "right")
     for s in st.steps:
         share = "-" if s.avg_share is None else f"{s.avg_share:.0%}"
-        name = f"[bold red]{s.name}[/]" if s.name in st.bottlenecks else s.name
         t.add_row(
-            name, str(s.count), f"{s.avg_ms:.2f}", f"{s.p95_ms:.2f}", f"{s.max_ms:.2f}", share, str(s.bottleneck_count)
+            cell(s.name, style="bold red" if s.name in st.bottlenecks else ""),
+            str(s.count),
+            f"{s.avg_ms:.2f}",
+            f"{s.p95_ms:.2f}",
+            f"{s.max_ms:.2f}",
+            share,
+            str(s.bottleneck_count),
         )
     console.print(t)
 

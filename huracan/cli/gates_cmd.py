@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import cell, cells, safe
 
 app = typer.Typer(help="Gate pass rates, accuracy, blocked P&L, threshold what-ifs and history.", no_args_is_help=True)
 
@@ -63,7 +64,7 @@ def report(
         t.add_column(col, justify="left" if col == "verdict" else "right", no_wrap=True)
     for g in rep.gates:
         t.add_row(
-            f"{g.gate} ({g.mode})",
+            cell(f"{g.gate} ({g.mode})"),
             _num(g.threshold),
             str(g.n),
             _pct(g.pass_rate),
@@ -77,7 +78,8 @@ def report(
         if g.verdict in ("too_strict", "too_loose"):
             style = _VERDICT_STYLE[g.verdict]
             console.print(
-                f"[{style}]{g.gate} ({g.mode}) {g.verdict.replace('_', ' ')}:[/] {g.verdict_reason}", soft_wrap=True
+                f"[{style}]{safe(g.gate)} ({safe(g.mode)}) {g.verdict.replace('_', ' ')}:[/] {safe(g.verdict_reason)}",
+                soft_wrap=True,
             )
     w = Table(title="What-if (recorded values and outcomes)", title_justify="left")
     w.add_column("gate (mode)", no_wrap=True)
@@ -86,7 +88,7 @@ def report(
     for s in rep.what_if:
         ideal = f"{_num(s.threshold_for_ideal)} (→{_pct0(s.ideal_pass_rate)})" if s.ideal_pass_rate is not None else "-"
         w.add_row(
-            f"{s.gate} ({s.mode})",
+            cell(f"{s.gate} ({s.mode})"),
             _num(s.current_threshold),
             f"{s.current_pnl_bps:+.1f} bps",
             _num(s.best_threshold),
@@ -141,7 +143,7 @@ def what_if_cmd(
         return
     if res.n == 0:
         fail(f"no {gate} decisions in mode {mode} between {res.start} and {res.end}", code=1)
-    t = Table(title=f"{gate} ({mode}, {res.direction}) over {res.start}..{res.end}: {res.n} decisions")
+    t = Table(title=f"{safe(gate)} ({safe(mode)}, {res.direction}) over {res.start}..{res.end}: {res.n} decisions")
     for col in ("threshold", "pass rate", "blocks", "good-block rate", "traded", "win rate", "P&L"):
         t.add_column(col, justify="right")
     for p in res.points:
@@ -188,7 +190,9 @@ def history(
         t.add_column(col)
     for c in changes:
         t.add_row(
-            c.at.strftime("%Y-%m-%d %H:%M"), c.gate, c.mode or "-", _num(c.old), _num(c.new), c.author or "-",
-            c.reason, c.source,
+            *cells(
+                c.at.strftime("%Y-%m-%d %H:%M"), c.gate, c.mode or "-", _num(c.old), _num(c.new), c.author or "-",
+                c.reason, c.source,
+            )
         )  # fmt: skip
     console.print(t)

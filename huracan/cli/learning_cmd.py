@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import cells, safe
 from huracan.cli.trades_cmd import ModelOpt, SinceOpt, UntilOpt, _day
 
 app = typer.Typer(help="Training sessions, feature drift, calibration history, daily summary.", no_args_is_help=True)
@@ -49,11 +50,11 @@ def summary(
         console.print(
             f"trained {len(s.sessions)} session(s) on {s.samples_total:,} samples "
             f"({s.samples_historical:,} historical + {s.samples_shadow:,} shadow); "
-            f"latest model {s.latest['model_id'][:12]}"
+            f"latest model {safe(s.latest['model_id'][:12])}"
         )
         for m, d in s.metric_deltas.items():
             mark = "[green]better[/]" if d["improved"] else "[red]worse[/]" if d["improved"] is False else "same"
-            console.print(f"  {m:<8} {d['before']:.4f} → {d['after']:.4f} ({d['delta']:+.4f}) {mark}")
+            console.print(f"  {safe(m):<8} {d['before']:.4f} → {d['after']:.4f} ({d['delta']:+.4f}) {mark}")
         if not s.metric_deltas:
             console.print("  no previous session to compare with")
     if s.drift is not None:
@@ -66,7 +67,10 @@ def summary(
                 if mv.rank_before is None
                 else "gone"
             )
-            console.print(f"  {mv.feature:<22} {mv.before:.3f} → {mv.after:.3f} ({mv.delta:+.3f}, {rank})")
+            console.print(
+                f"  {safe(mv.feature, 60):<22} {mv.before:.3f} → {mv.after:.3f} ({mv.delta:+.3f}, {rank})",
+                highlight=False,
+            )
     for c in s.calibration:
         r = c["report"]
         console.print(
@@ -75,13 +79,15 @@ def summary(
         )
     for regime, st in s.performance_by_regime.items():
         console.print(
-            f"  {regime:<10} {st.count} closed shadow trades, win {_f(st.win_rate, '.1%')}, "
+            f"  {safe(regime, 60):<10} {st.count} closed shadow trades, win {_f(st.win_rate, '.1%')}, "
             f"avg {_f(st.avg_bps, '+.1f')} bps"
         )
     if s.ready is not None:
-        console.print("ready for Hamilton" if s.ready else "[yellow]not ready:[/] " + "; ".join(s.readiness_reasons))
+        console.print(
+            "ready for Hamilton" if s.ready else "[yellow]not ready:[/] " + safe("; ".join(s.readiness_reasons))
+        )
     for flag in s.flags:
-        console.print(f"[red]flag:[/] {flag}", highlight=False)
+        console.print(f"[red]flag:[/] {safe(flag)}", highlight=False)
 
 
 @app.command("sessions")
@@ -110,9 +116,7 @@ def sessions(
         t.add_column(col, justify="left" if col in ("day", "session", "model") else "right", no_wrap=True)
     for r in rows:
         t.add_row(
-            str(r["day"]),
-            r["session_id"],
-            r["model_id"][:12],
+            *cells(r["day"], r["session_id"], r["model_id"][:12]),
             f"{r['samples_historical']:,}",
             f"{r['samples_shadow']:,}",
             f"{r['duration_s']:.0f}",
@@ -145,7 +149,7 @@ def calibration(
     for h in hist:
         r = h["report"]
         console.print(
-            f"[bold]{h['session_id']}[/] model {h['model_id'][:12]}: ECE {_f(r.ece)} MCE {_f(r.mce)} "
+            f"[bold]{safe(h['session_id'])}[/] model {safe(h['model_id'][:12])}: ECE {_f(r.ece)} MCE {_f(r.mce)} "
             f"Brier {_f(r.brier)} AUC {_f(r.auc)} on {r.samples} predictions"
         )
         for b in r.bins:
@@ -156,7 +160,7 @@ def calibration(
                     highlight=False,
                 )
         for msg in r.disagreements:
-            console.print(f"  [red]flag:[/] {msg}", highlight=False)
+            console.print(f"  [red]flag:[/] {safe(msg)}", highlight=False)
 
 
 @app.command("features")
@@ -184,10 +188,13 @@ def features(
         return
     for row in out:
         d = row["drift"]
-        head = f"[bold]{row['session_id']}[/] model {row['model_id'][:12]}"
+        head = f"[bold]{safe(row['session_id'])}[/] model {safe(row['model_id'][:12])}"
         if d is None:
             console.print(head + " (first session shown)")
         else:
             console.print(head + f": L1 {d['l1']:.3f}, Spearman {_f(d['spearman'])}")
             for mv in d["moves"][:3]:
-                console.print(f"  {mv['feature']:<22} {mv['before']:.3f} → {mv['after']:.3f} ({mv['delta']:+.3f})")
+                console.print(
+                    f"  {safe(mv['feature'], 60):<22} {mv['before']:.3f} → {mv['after']:.3f} ({mv['delta']:+.3f})",
+                    highlight=False,
+                )

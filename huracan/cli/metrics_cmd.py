@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import MAX_TEXT, cell, cells, safe
 
 _STATUS_STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red", "no_data": "dim"}
 _ARROW = {"up": "↑", "down": "↓", "flat": "→"}
@@ -29,7 +30,6 @@ def _change(m: Any) -> str:
 
 def _table(snapshot: Any) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     from huracan.analytics.format import format_value
 
@@ -39,7 +39,7 @@ def _table(snapshot: Any) -> None:
     # Below ~100 columns the reason no longer fits beside the numbers: it goes under the table.
     wide = console.width >= 100
     for category, metrics in categories.items():
-        t = Table(title=f"{category}", title_justify="left", show_edge=False)
+        t = Table(title=safe(category), title_justify="left", show_edge=False)
         t.add_column("metric", no_wrap=True)
         t.add_column("value", justify="right", no_wrap=True)
         t.add_column("vs yesterday", justify="right", no_wrap=True)
@@ -50,13 +50,16 @@ def _table(snapshot: Any) -> None:
             t.add_column("why", overflow="fold", ratio=1, min_width=16)
         for m in metrics:
             style = _STATUS_STYLE[m.status]
-            row = [m.id, format_value(m), _change(m), "" if m.n is None else f"{m.n:,}", f"[{style}]{m.status}[/]"]
-            t.add_row(*row, *([Text(m.status_reason or "")] if wide else []))
+            row = [
+                *cells(m.id, format_value(m), _change(m), "" if m.n is None else f"{m.n:,}"),
+                cell(m.status, style=style),
+            ]
+            t.add_row(*row, *([cell(m.status_reason or "")] if wide else []))
         console.print(t)
         if not wide:
             for m in metrics:
                 if m.status_reason:
-                    console.print(Text(f"  {m.id}: {m.status_reason}"), soft_wrap=False)
+                    console.print(cell(f"  {m.id}: {m.status_reason}", MAX_TEXT), soft_wrap=False)
         console.print()
 
 
@@ -99,16 +102,18 @@ def register(app: typer.Typer) -> None:
         check = snapshot.self_check
         console.print("self-check: " + ("[green]passed[/]" if check.passed else "[bold red]FAILED[/]"))
         for p in check.problems:
-            console.print(f"  [red]•[/] {p}", highlight=False)
+            console.print(f"  [red]•[/] {safe(p)}", highlight=False)
         r = snapshot.readiness
         if r is not None:
             verdict = "[green]ready[/]" if r.ready else "[yellow]not ready[/]"
-            console.print(f"model {r.model_id[:12] if r.model_id else '?'}: {verdict} for Hamilton", highlight=False)
+            console.print(
+                f"model {safe(r.model_id[:12] if r.model_id else '?')}: {verdict} for Hamilton", highlight=False
+            )
             for reason in r.reasons:
-                console.print(f"  • {reason}", highlight=False)
+                console.print(f"  • {safe(reason)}", highlight=False)
         for name, error in snapshot.disabled_plugins.items():
-            console.print(f"[red]plugin {name} failed:[/] {error}", highlight=False)
+            console.print(f"[red]plugin {safe(name)} failed:[/] {safe(error)}", highlight=False)
         if snapshot.insights:
             console.print("[bold]insights[/]")
             for i in snapshot.insights[:8]:
-                console.print(f"  • {i['text']}", highlight=False)
+                console.print(f"  • {safe(i['text'])}", highlight=False)

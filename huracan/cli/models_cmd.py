@@ -12,6 +12,7 @@ import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
 from huracan.cli.fmt import num
+from huracan.cli.term import cell, cells, safe
 from huracan.cli.trades_cmd import SinceOpt, UntilOpt, _day
 from huracan.config import Settings
 
@@ -111,15 +112,12 @@ def list_(
         v = row["version"]
         d = row["deltas_vs_parent"].get("auc")
         t.add_row(
-            f"{v.registered_at:%Y-%m-%d %H:%M}",
-            v.model_id[:12],
-            v.learner,
-            (v.parent_model_id or "-")[:12],
+            *cells(f"{v.registered_at:%Y-%m-%d %H:%M}", v.model_id[:12], v.learner, (v.parent_model_id or "-")[:12]),
             _f(v.metrics.get("auc")),
             _f(d["delta"], "+.4f") if d else "-",
             _f(v.metrics.get("ece")),
             "yes" if v.ready else "[yellow]no[/]",
-            states[v.model_id].state,
+            cell(states[v.model_id].state),
         )
     console.print(t)
 
@@ -146,19 +144,19 @@ def show(
     if json:
         print_json(data)
         return
-    console.print(f"[bold]model {mid}[/] ({v.learner})", highlight=False)
-    console.print(f"artifact   {chain.artifact_path} [{chain.artifact}]", highlight=False)
+    console.print(f"[bold]model {safe(mid)}[/] ({safe(v.learner)})", highlight=False)
+    console.print(f"artifact   {safe(chain.artifact_path)} {safe('[' + str(chain.artifact) + ']')}", highlight=False)
     console.print(
-        f"chain      data {v.data_snapshot_id} → commit {v.git_sha} → sha256 {mid[:12]} → "
+        f"chain      data {safe(v.data_snapshot_id)} → commit {safe(v.git_sha)} → sha256 {safe(mid[:12])} → "
         f"{len(chain.exports)} export(s) → {len(chain.acks)} Hamilton ack(s)",
         highlight=False,
     )
-    console.print(f"state      {chain.state}: {chain.detail}", highlight=False)
-    console.print("metrics    " + ", ".join(f"{k} {num(val)}" for k, val in sorted(v.metrics.items())))
-    console.print("ready      " + ("yes" if v.ready else "no — " + "; ".join(v.reasons)))
-    console.print("lineage    " + " → ".join(s["model_id"][:12] for s in steps))
+    console.print(f"state      {safe(chain.state)}: {safe(chain.detail)}", highlight=False)
+    console.print("metrics    " + safe(", ".join(f"{k} {num(val)}" for k, val in sorted(v.metrics.items()))))
+    console.print("ready      " + ("yes" if v.ready else "no — " + safe("; ".join(v.reasons))))
+    console.print("lineage    " + safe(" → ".join(s["model_id"][:12] for s in steps)))
     if v.notes:
-        console.print(f"notes      {v.notes}", highlight=False)
+        console.print(f"notes      {safe(v.notes, lines=True)}", highlight=False)
 
 
 @app.command("diff")
@@ -178,17 +176,20 @@ def diff(
     if json:
         print_json(c.to_dict())
         return
-    console.print(f"[bold]{c.a.model_id[:12]} → {c.b.model_id[:12]}[/]: {c.relation}; readiness {c.readiness_change}")
+    console.print(
+        f"[bold]{safe(c.a.model_id[:12])} → {safe(c.b.model_id[:12])}[/]: {safe(c.relation)}; "
+        f"readiness {safe(c.readiness_change)}"
+    )
     for m, d in c.metric_deltas.items():
         mark = {True: "[green]better[/]", False: "[red]worse[/]", None: ""}[d["improved"]]
         sign = "+" if d["delta"] > 0 else ""
-        console.print(f"  {m:<10} {num(d['before'])} → {num(d['after'])} ({sign}{num(d['delta'])}) {mark}")
+        console.print(f"  {safe(m, 60):<10} {num(d['before'])} → {num(d['after'])} ({sign}{num(d['delta'])}) {mark}")
     if c.drift is not None:
         console.print(f"features: L1 {c.drift.l1:.3f}, Spearman {_f(c.drift.spearman, '.3f')}")
         for mv in c.drift.moves[:5]:
-            console.print(f"  {mv.feature:<22} {mv.before:.3f} → {mv.after:.3f} ({mv.delta:+.3f})")
+            console.print(f"  {safe(mv.feature, 60):<22} {mv.before:.3f} → {mv.after:.3f} ({mv.delta:+.3f})")
     if not c.b.ready:
-        console.print("[yellow]not ready:[/] " + "; ".join(c.b.reasons))
+        console.print("[yellow]not ready:[/] " + safe("; ".join(c.b.reasons)))
 
 
 @app.command("export")
@@ -196,17 +197,26 @@ def export(
     ctx: typer.Context,
     model_id: IdArg,
     export_dir: Annotated[Path | None, typer.Option("--export-dir", help="Where Hamilton reads models.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Export a model that is not ready; recorded as forced.")
+    ] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Verify and copy a model for Hamilton with its manifest; logs a model_export event."""
-    from huracan.store.registry import RegistryError
+    """Verify and copy a model for Hamilton with its manifest; logs a model_export event.
+
+    A model that is not ready is refused (exit 1, nothing written) unless --force; a forced
+    export says so in its manifest and its model_export event.
+    """
+    from huracan.store.registry import NotReadyError, RegistryError
 
     with _writable_registry(settings(ctx, config, data_dir)) as reg:
         mid = _resolve(reg, model_id)
         try:
-            m = reg.export(mid, ts=datetime.now(UTC), export_dir=export_dir)
+            m = reg.export(mid, ts=datetime.now(UTC), export_dir=export_dir, force=force)
+        except NotReadyError as exc:
+            fail(str(exc), hint="check `huracan models show` for its metrics and readiness")
         except RegistryError as exc:
             fail(str(exc))
     if json:
@@ -219,9 +229,12 @@ def export(
             }
         )
         return
-    console.print(f"exported {mid[:12]} to {m.artifact_path}", highlight=False)
-    console.print(f"manifest {m.manifest_path} (sha256 {m.manifest_sha256[:12]})", highlight=False)
-    console.print("ready for Hamilton" if m.ready else "[yellow]not ready:[/] " + "; ".join(m.reasons))
+    console.print(f"exported {mid[:12]} to {safe(m.artifact_path)}", highlight=False)
+    console.print(f"manifest {safe(m.manifest_path)} (sha256 {m.manifest_sha256[:12]})", highlight=False)
+    if m.ready:
+        console.print("ready for Hamilton")
+    else:
+        console.print("[bold yellow]FORCED export of a model that is not ready:[/] " + safe("; ".join(m.reasons)))
 
 
 @app.command("verify")
@@ -233,7 +246,7 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Recompute an artifact's SHA256; exit 1 if it does not match what it is registered as."""
-    from huracan.store.registry import RegistryError, TamperedArtifactError
+    from huracan.store.registry import ForgedManifestError, RegistryError, TamperedArtifactError
 
     cfg = settings(ctx, config, data_dir)
     path = Path(target)
@@ -250,12 +263,17 @@ def verify(
                 print_json({"ok": False, "path": str(exc.path), "expected": exc.expected, "actual": exc.actual})
                 raise typer.Exit(1) from None
             fail(str(exc))
+        except ForgedManifestError as exc:
+            if json:
+                print_json({"ok": False, "path": str(exc.path), "problems": exc.problems})
+                raise typer.Exit(1) from None
+            fail(str(exc))
         except RegistryError as exc:
             fail(str(exc), code=2)
     if json:
         print_json({"ok": True, "path": str(path), "sha256": sha})
     else:
-        console.print(f"[green]ok[/] {path}: sha256 {sha}", highlight=False)
+        console.print(f"[green]ok[/] {safe(path)}: sha256 {sha}", highlight=False)
 
 
 @app.command("config")
@@ -278,8 +296,10 @@ def config_history_cmd(
         print_json([r.to_dict() for r in rows])
         return
     for r in rows:
-        console.print(f"[bold]{r.ts:%Y-%m-%d %H:%M}[/] {r.author}: {r.reason or 'no reason given'}", highlight=False)
-        console.print(r.diff, highlight=False, markup=False)
+        console.print(
+            f"[bold]{r.ts:%Y-%m-%d %H:%M}[/] {safe(r.author)}: {safe(r.reason or 'no reason given')}", highlight=False
+        )
+        console.print(cell(r.diff, lines=True), highlight=False)
 
 
 @app.command("alerts")
@@ -293,4 +313,4 @@ def alerts(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = 
     if not found:
         console.print("[green]every ready export is acknowledged (or within its timeout)[/]")
     for a in found:
-        console.print(f"[yellow]{a.name}[/] {a.message}", highlight=False)
+        console.print(f"[yellow]{safe(a.name)}[/] {safe(a.message)}", highlight=False)

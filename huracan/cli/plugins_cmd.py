@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+from huracan.cli.term import cell, cells
 
 if TYPE_CHECKING:
     from huracan.config import Settings
@@ -44,6 +45,8 @@ def list_(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = N
         fail(str(exc), hint="rename or disable one of the plugins named above", code=2)
     if json:
         print_json(rows)
+        if plugins.disabled:  # same exit code as the table (issue 13)
+            raise typer.Exit(1)
         return
     table = Table(title="Plugins", title_justify="left")
     table.add_column("name", no_wrap=True)
@@ -55,8 +58,10 @@ def list_(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = N
             for k in ("gates", "metrics", "learners", "notifiers")
             if r[k]
         ]
-        status = f"[red]disabled: {r['error']}[/]" if r["error"] else "[green]ok[/]"
-        table.add_row(r["name"], r["origin"], r["version"] or "-", "\n".join(parts) or "-", status)
+        status = cell(f"disabled: {r['error']}", 500, style="red") if r["error"] else cell("ok", style="green")
+        table.add_row(
+            *cells(r["name"], r["origin"], r["version"] or "-"), cell("\n".join(parts) or "-", lines=True), status
+        )
     console.print(table)
     if plugins.disabled:
         raise typer.Exit(1)

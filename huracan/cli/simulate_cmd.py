@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, fail, print_json, settings
+from huracan.cli.term import safe
 
 DEFAULT_SYMBOLS = "BTC-USD,ETH-USD,SOL-USD"
 
@@ -135,7 +136,7 @@ def _report(summary: Any, target: str, elapsed: float, written: bool, stats: dic
             }
         )
         return
-    table = Table(title=f"written to {target}", show_edge=False)
+    table = Table(title=f"written to {safe(target)}", show_edge=False)
     table.add_column("event type")
     table.add_column("events", justify="right")
     for etype, n in summary.events_by_type.items():

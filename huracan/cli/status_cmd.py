@@ -24,6 +24,7 @@ from huracan.cli.common import (
     settings,
 )
 from huracan.cli.fmt import duration, size
+from huracan.cli.term import MAX_TEXT, cell, cells, safe
 
 UrlOpt = Annotated[
     str | None,
@@ -101,7 +102,7 @@ def _print_status(data: dict[str, Any]) -> None:
     d = data.get("daemon") or {}
     if d.get("running"):
         console.print(
-            f"[green]daemon running[/] at {d['url']} (pid {d['pid']}, version {d.get('version', '?')}, "
+            f"[green]daemon running[/] at {safe(d['url'])} (pid {d['pid']}, version {safe(d.get('version', '?'))}, "
             f"since {_when(d['started_at'])})",
             highlight=False,
         )
@@ -109,7 +110,7 @@ def _print_status(data: dict[str, Any]) -> None:
         console.print("[yellow]no daemon running[/] — reading the store directly", highlight=False)
     store = data.get("store", {})
     console.print(
-        f"data: {data['data_dir']}  hot {size(store.get('hot_bytes', 0))}, cold {size(store.get('cold_bytes', 0))}",
+        f"data: {safe(data['data_dir'])}  hot {size(store.get('hot_bytes', 0))}, cold {size(store.get('cold_bytes', 0))}",
         highlight=False,
     )
     last = f", last at {_when(data['last_event_at'])}" if data.get("last_event_at") else ""
@@ -119,7 +120,7 @@ def _print_status(data: dict[str, Any]) -> None:
     if data.get("events_by_type"):
         t = Table("type", "total", "today", show_edge=False)
         for k, v in sorted(data["events_by_type"].items()):
-            t.add_row(k, f"{v['total']:,}", f"{v['today']:,}")
+            t.add_row(cell(k), f"{v['total']:,}", f"{v['today']:,}")
         console.print(t)
     q = data.get("queue")
     if q:
@@ -148,7 +149,6 @@ def _took(run: dict[str, Any]) -> str:
 
 def _print_jobs(runs: list[dict[str, Any]]) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     if not runs:
         console.print("no job runs recorded")
@@ -160,14 +160,16 @@ def _print_jobs(runs: list[dict[str, Any]]) -> None:
     for j in runs:
         colour = {"ok": "green", "error": "red", "running": "yellow", "interrupted": "yellow"}.get(j["status"], "")
         t.add_row(
-            j["job"],
-            j["day"] or "-",
-            j["trigger"],
-            j["started_at"][:19].replace("T", " "),
-            (j.get("ended_at") or "-")[11:19] or "-",
-            _took(j),
-            Text(j["status"], style=colour),
-            Text(describe_run(j["job"], j["status"], j.get("detail") or {}, j.get("error"), short=True)),
+            *cells(
+                j["job"],
+                j["day"] or "-",
+                j["trigger"],
+                j["started_at"][:19].replace("T", " "),
+                (j.get("ended_at") or "-")[11:19] or "-",
+                _took(j),
+            ),
+            cell(j["status"], style=colour),
+            cell(describe_run(j["job"], j["status"], j.get("detail") or {}, j.get("error"), short=True), MAX_TEXT),
         )
     console.print(t)
 
@@ -270,9 +272,12 @@ def jobs_run(
         day_txt = f" for {result['day']}" if result.get("day") else ""
         took = (result.get("detail") or {}).get("seconds")
         took_txt = f" in {duration(took)}" if took is not None else ""
-        console.print(f"[{'green' if ok else 'red'}]{job} {result['status']}[/]{day_txt}{took_txt}", highlight=False)
+        console.print(
+            f"[{'green' if ok else 'red'}]{safe(job)} {safe(result['status'])}[/]{safe(day_txt)}{took_txt}",
+            highlight=False,
+        )
         text = describe_run(job, result["status"], result.get("detail") or {}, result.get("error"))
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        console.print(cell(text, 20_000, lines=True), highlight=False, soft_wrap=True)
     if result["status"] != "ok":
         raise typer.Exit(1)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+from huracan.cli.term import cell, safe
 
 app = typer.Typer(help="The event store: hot DuckDB + cold Parquet archive.", no_args_is_help=True)
 
@@ -39,14 +40,14 @@ def info(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
     if as_json:
         print_json(out)
         return
-    console.print(f"hot  {out['hot_path']}  {_size(out['bytes']['hot'])}, days {_days(out['days']['hot'])}")
+    console.print(f"hot  {safe(out['hot_path'])}  {_size(out['bytes']['hot'])}, days {_days(out['days']['hot'])}")
     console.print(
-        f"cold {out['cold_uri']}  {_size(out['bytes']['cold'])} in {out['files']['cold']} files, "
+        f"cold {safe(out['cold_uri'])}  {_size(out['bytes']['cold'])} in {out['files']['cold']} files, "
         f"days {_days(out['days']['cold'])}"
     )
     table = Table("type", "hot", "cold", "total")
     for etype, n in out["types"].items():
-        table.add_row(etype, f"{n['hot']:,}", f"{n['cold']:,}", f"{n['hot'] + n['cold']:,}")
+        table.add_row(cell(etype), f"{n['hot']:,}", f"{n['cold']:,}", f"{n['hot'] + n['cold']:,}")
     rows = out["rows"]
     table.add_row("[bold]all[/]", f"{rows['hot']:,}", f"{rows['cold']:,}", f"{rows['hot'] + rows['cold']:,}")
     console.print(table)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.term import cell, cells
 
 app = typer.Typer(help="Shadow trades (paper only): list, statistics, daily P&L, live vs shadow.", no_args_is_help=True)
 
@@ -92,14 +93,16 @@ def list_(
         when = r["closed_at"] if not open_ else r["opened_at"]
         held = "-" if r["holding_seconds"] is None else f"{r['holding_seconds'] / 60:.0f} min"
         t.add_row(
-            f"{when:%Y-%m-%d %H:%M}" if when else "-",
-            r["trade_id"],
-            r["symbol"],
-            r["mode"],
-            r["regime"],
-            r["side"],
-            _n(r["return_bps"]),
-            held,
+            *cells(
+                f"{when:%Y-%m-%d %H:%M}" if when else "-",
+                r["trade_id"],
+                r["symbol"],
+                r["mode"],
+                r["regime"],
+                r["side"],
+                _n(r["return_bps"]),
+                held,
+            )
         )
     console.print(t)
 
@@ -162,7 +165,7 @@ def stats(
         t.add_column(col, justify="left" if col == (by or "") else "right", no_wrap=True)
     for k, s in groups.items():
         t.add_row(
-            k,
+            cell(k),
             str(s.count),
             _n(s.win_rate, ".1%"),
             _n(s.avg_bps),
@@ -205,7 +208,7 @@ def pnl(
     for col in ("day", by, "trades", "wins", "total bps", "avg bps"):
         t.add_column(col, justify="left" if col in ("day", by) else "right")
     for r in rows:
-        t.add_row(str(r["day"]), r[by], str(r["trades"]), str(r["wins"]), _n(r["total_bps"]), _n(r["avg_bps"]))
+        t.add_row(*cells(r["day"], r[by], r["trades"], r["wins"], _n(r["total_bps"]), _n(r["avg_bps"])))
     console.print(t)
 
 
@@ -235,10 +238,7 @@ def live(
         t.add_column(col, justify="right" if col in ("live n", "live", "shadow n", "shadow", "gap") else "left")
     for r in rows:
         t.add_row(
-            str(r["day"]),
-            r["model_id"][:12],
-            r["mode"],
-            r["symbol"],
+            *cells(r["day"], r["model_id"][:12], r["mode"], r["symbol"]),
             str(r["live_trades"]),
             _n(r["live_avg_bps"]),
             str(r["shadow_trades"]),

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pluggy
 
-from huracan.events import register_gate
+from huracan.events import register_gate, unregister_gate
 from huracan.plugins.loading import (
     DEFAULT_PLUGINS,
     DISABLE_ENTRY_POINTS_ENV,
@@ -99,11 +99,34 @@ class Plugins:
         self._infos[name].error = error
         if self.pm.get_plugin(name) is not None:
             self.pm.unregister(name=name)
-        # Its earlier contributions leave with it: recompute everything on next use.
+        # Its earlier contributions leave with it: gate names it made valid for events
+        # (issue 13: a disabled plugin's gate was still simulated and measured), and every
+        # registry, recomputed on next use.
+        for gate in self._owners.get("gates", {}).keys() - self._gate_names_of_others(name):
+            unregister_gate(gate)
         self._cache.clear()
         self._owners.clear()
         for info in self._infos.values():
             info.contributions.clear()
+
+    def _gate_names_of_others(self, name: str) -> set[str]:
+        return {g for g, owner in self._owners.get("gates", {}).items() if owner != name}
+
+    def load_all(self) -> None:
+        """Call every registration hook now, until a pass disables no further plugin.
+
+        :func:`get_plugins` does this, so a plugin that raises in any hook is disabled
+        before anything uses one of its contributions, and plugin gate names are valid in
+        events from start-up (a fresh daemon used to reject them until a job ran).
+        """
+        while True:
+            # A plugin disabled while computing one kind clears every cache; go again
+            # until a pass disables nobody (each pass can only disable more).
+            before = len(self.disabled)
+            for kinds in (self.gates, self.metrics, self.learners, self.notifiers):
+                kinds()
+            if len(self.disabled) == before:
+                return
 
     def _impls(self, hook_name: str) -> list[Any]:
         caller = getattr(self.pm.hook, hook_name)
@@ -145,7 +168,14 @@ class Plugins:
         cached = self._cache.get(kind)
         if cached is not None:
             return cached
-        results = self._call(hook_name, settings=self.settings)
+        while True:
+            disabled = len(self.disabled)
+            results = self._call(hook_name, settings=self.settings)
+            if len(self.disabled) == disabled:
+                break
+            # A plugin failed mid-call: what the others returned may depend on its
+            # contributions (per-gate metric families expand over the gate names), so ask
+            # them again without it.
         items = _validate(kind, hook_name, cls, key, results, check)
         owners: dict[str, list[str]] = {}
         for k, (plugin, _) in items.items():
@@ -207,9 +237,8 @@ class Plugins:
     def owners(self, kind: Kind) -> dict[str, str]:
         """Which plugin registered each item of ``kind``: id / name → plugin name.
 
-        Computes only that kind's registry (cached), so ``owners("metrics")`` never
-        builds notifiers or learners. The metrics computer uses it to say which plugin
-        a metric came from.
+        Read from that kind's registry (built with the plugins, see :meth:`load_all`).
+        The metrics computer uses it to say which plugin a metric came from.
 
         >>> plugins.owners("metrics")["shadow_win_rate.scalp"]  # doctest: +SKIP
         'huracan.plugins.builtin.metrics'
@@ -232,14 +261,7 @@ class Plugins:
         Keys: ``name``, ``origin``, ``version``, ``module``, ``distribution``, ``hooks``,
         ``gates``, ``metrics``, ``learners``, ``notifiers``, ``error``.
         """
-        while True:
-            # A plugin disabled while computing one kind clears every cache; go again
-            # until a pass disables nobody (each pass can only disable more).
-            before = len(self.disabled)
-            for kinds in (self.gates, self.metrics, self.learners, self.notifiers):
-                kinds()
-            if len(self.disabled) == before:
-                break
+        self.load_all()
         out = []
         for name, info in self._infos.items():
             plugin = self.pm.get_plugin(name)
@@ -339,9 +361,11 @@ def get_plugins(
             pass small classes here. Named by their ``name`` / ``__name__``.
         default_plugins: built-in modules to register (all of :data:`DEFAULT_PLUGINS`).
 
+    Every registration hook is called before this returns (:meth:`Plugins.load_all`).
+
     Raises:
         PluginError: a hookimpl has no hookspec (a misspelled hook), two plugins share a
-            name, or a plugin cannot be registered.
+            name, a plugin cannot be registered, or a hook returned something invalid.
     """
     loader = Loader(settings)
     if entry_points and settings.plugins.entry_points and not env_blocks_entry_points():
@@ -357,4 +381,6 @@ def get_plugins(
     loader.check_pending()
     for name in sorted(loader.skip - loader.seen_skips):
         log.warning("plugins.disabled names %r, but no plugin has that name (see `huracan plugins list`)", name)
-    return Plugins(loader.pm, settings, loader.infos)
+    face = Plugins(loader.pm, settings, loader.infos)
+    face.load_all()
+    return face

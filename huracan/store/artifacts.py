@@ -23,11 +23,15 @@ __all__ = [
     "HEX64",
     "MANIFEST_SUFFIX",
     "ExportManifest",
+    "ForgedManifestError",
     "ModelMeta",
+    "NotReadyError",
     "RegistryError",
     "TamperedArtifactError",
     "UnknownModelError",
     "atomic_write",
+    "export_stem",
+    "read_manifest",
     "sha256_file",
 ]
 
@@ -46,6 +50,29 @@ class UnknownModelError(RegistryError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
+
+
+class NotReadyError(RegistryError):
+    """An export of a model that fails readiness, asked for without ``force``."""
+
+    def __init__(self, model_id: str, reasons: list[str]) -> None:
+        self.model_id, self.reasons = model_id, reasons
+        super().__init__(
+            f"model {model_id[:12]} is not ready for Hamilton: {'; '.join(reasons)}. Nothing was exported. "
+            "Export it anyway with --force (force=True); the export is then recorded as forced."
+        )
+
+
+class ForgedManifestError(RegistryError, ValueError):
+    """An export manifest contradicts the content address it claims (model id, file names, registry)."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path, self.problems = path, problems
+        super().__init__(
+            f"refusing {path}: the manifest contradicts the model it claims to be — "
+            + "; ".join(problems)
+            + ". Do not load it: re-export the model from the registry."
+        )
 
 
 class TamperedArtifactError(RegistryError, ValueError):
@@ -93,6 +120,19 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def export_stem(learner: str, model_id: str) -> str:
+    """The file stem of an export: ``<learner>-<first 12 hex of the SHA256>`` (its content address).
+
+    The learner name comes from the Engine: anything but letters, digits, ``.``, ``_`` and
+    ``-`` becomes ``_``, so a name can never climb out of the export directory.
+
+    >>> export_stem("meta/../../x", "ab" * 32)
+    'meta_.._.._x-abababababab'
+    """
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", learner)[:64].lstrip(".") or "model"
+    return f"{name}-{model_id[:12]}"
+
+
 class ModelMeta(BaseModel):
     """What the registry knows about one model (the sidecar JSON)."""
 
@@ -125,6 +165,8 @@ class ExportManifest(BaseModel):
     training_samples: int | None = None
     ready: bool
     reasons: list[str] = Field(default_factory=list)
+    #: exported although not ready (``models export --force``); ``reasons`` says why not
+    forced: bool = False
     thresholds: dict[str, float] = Field(default_factory=dict)
     exported_at: datetime
     artifact_file: str
@@ -132,3 +174,27 @@ class ExportManifest(BaseModel):
     artifact_path: str = Field("", exclude=True)
     manifest_path: str = Field("", exclude=True)
     manifest_sha256: str = Field("", exclude=True)
+
+
+def read_manifest(path: Path, body: bytes) -> tuple[ExportManifest, list[str]]:
+    """Parse an export manifest; also every way it contradicts its own content address.
+
+    The id is the SHA256, and both exported files are named after it: a manifest whose
+    ``sha256`` was rewritten to match a replaced artifact still names the old id.
+    """
+    try:
+        manifest = ExportManifest.model_validate_json(body)
+    except ValueError as exc:
+        raise RegistryError(f"{path} is not an export manifest: {exc}") from None
+    problems: list[str] = []
+    mid = manifest.model_id
+    if not HEX64.match(mid):
+        problems.append(f"model_id {mid[:70]!r} is not a SHA256")
+    if manifest.sha256 != mid:
+        problems.append(f"sha256 {manifest.sha256[:16]}… differs from model_id {mid[:16]}…")
+    stem = export_stem(manifest.learner, mid)
+    if manifest.artifact_file != stem + ARTIFACT_SUFFIX or Path(manifest.artifact_file).name != manifest.artifact_file:
+        problems.append(f"artifact_file {manifest.artifact_file[:80]!r} is not {stem}{ARTIFACT_SUFFIX}, the id's name")
+    if path.name != stem + MANIFEST_SUFFIX:
+        problems.append(f"the manifest is named {path.name!r}, not {stem}{MANIFEST_SUFFIX}, the id's name")
+    return manifest, problems

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -45,11 +46,15 @@ from huracan.store.artifacts import (
     HEX64,
     MANIFEST_SUFFIX,
     ExportManifest,
+    ForgedManifestError,
     ModelMeta,
+    NotReadyError,
     RegistryError,
     TamperedArtifactError,
     UnknownModelError,
     atomic_write,
+    export_stem,
+    read_manifest,
     sha256_file,
 )
 from huracan.store.journal import fetch_rows
@@ -59,8 +64,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExportManifest",
+    "ForgedManifestError",
     "ModelMeta",
     "ModelRegistry",
+    "NotReadyError",
     "RegistryError",
     "TamperedArtifactError",
     "UnknownModelError",
@@ -69,6 +76,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger("huracan.store.registry")
 
 
 class ModelRegistry:
@@ -206,12 +215,14 @@ class ModelRegistry:
         """Recompute a file's SHA256 and check it against what it should be; return it.
 
         ``expected`` defaults to what the file claims: a registry artifact is named by
-        its hash, an exported one has a manifest beside it (or ``path`` is that manifest).
-        Raises :class:`TamperedArtifactError` naming expected and actual hashes.
+        its hash, an exported one has a manifest beside it (or ``path`` is that manifest),
+        which must itself agree with the content address it claims
+        (:meth:`check_manifest`). Raises :class:`TamperedArtifactError` naming expected and
+        actual hashes, or :class:`ForgedManifestError` listing the contradictions.
         """
         path = Path(path)
         if path.name.endswith(MANIFEST_SUFFIX):
-            manifest = ExportManifest.model_validate_json(path.read_text())
+            manifest = self.check_manifest(path)
             return self.verify(path.parent / manifest.artifact_file, expected or manifest.sha256)
         if not path.is_file():
             raise RegistryError(f"no artifact at {path}; check the path (or pass a model id)")
@@ -221,7 +232,7 @@ class ModelRegistry:
             if HEX64.match(stem):
                 expected = stem
             elif sibling.is_file():
-                expected = ExportManifest.model_validate_json(sibling.read_text()).sha256
+                expected = self.check_manifest(sibling).sha256
             else:
                 raise RegistryError(
                     f"cannot verify {path}: it is not named by its SHA256 and has no {sibling.name} beside it; "
@@ -231,6 +242,43 @@ class ModelRegistry:
         if actual != expected:
             raise TamperedArtifactError(path, expected, actual)
         return actual
+
+    def check_manifest(self, path: Path) -> ExportManifest:
+        """Read an export manifest and check it against the content address it claims.
+
+        A manifest is only as good as its agreement with itself and with the registry
+        (issue 13: replacing the artifact and rewriting ``sha256`` passed). Checked:
+        ``sha256`` equals ``model_id``; the artifact and the manifest are named after that
+        id (``<learner>-<12 hex>``); and, where this registry knows any model, that it
+        knows this one and that these exact manifest bytes were recorded by its
+        ``model_export`` event. Hamilton, with no registry of its own, gets the first two.
+        """
+        body = path.read_bytes()
+        manifest, problems = read_manifest(path, body)
+        if not problems:
+            problems += self._registry_disagrees(manifest.model_id, hashlib.sha256(body).hexdigest())
+        if problems:
+            raise ForgedManifestError(path, problems)
+        return manifest
+
+    def _registry_disagrees(self, model_id: str, manifest_sha: str) -> list[str]:
+        known = self.known_ids()
+        if not known:
+            return []  # not Huracan's registry (e.g. Hamilton's side): self-consistency only
+        if model_id not in known:
+            return [f"model {model_id[:16]}… is not registered here"]
+        if self.store is None:
+            return []
+        recorded = {
+            r["manifest_sha256"]
+            for r in self.rows("SELECT manifest_sha256 FROM v_model_export WHERE model_id = ?", [model_id])
+        }
+        if manifest_sha not in recorded:
+            why = "none is recorded" if not recorded else f"{len(recorded)} recorded, none with these bytes"
+            return [
+                f"these manifest bytes (sha256 {manifest_sha[:16]}…) were not written by an export of this model ({why})"
+            ]
+        return []
 
     def load(self, model_id: str, loads: Callable[[bytes], T]) -> T:
         """Verify the stored artifact of ``model_id``, then deserialise it with ``loads``.
@@ -288,12 +336,16 @@ class ModelRegistry:
         )
         return int(rows[0]["n"]) if rows else None
 
-    def export(self, model_id: str, *, ts: datetime, export_dir: Path | None = None) -> ExportManifest:
+    def export(
+        self, model_id: str, *, ts: datetime, export_dir: Path | None = None, force: bool = False
+    ) -> ExportManifest:
         """Copy a verified artifact to ``export_dir`` with its manifest; emit ``model_export``.
 
         Both files appear atomically under their final names (artifact first, manifest
-        last: a visible manifest means a complete artifact). A model that fails
-        readiness is still exported, marked ``ready: false`` with the reasons.
+        last: a visible manifest means a complete artifact). A model that fails readiness
+        raises :class:`NotReadyError` and writes nothing, unless ``force``: then it is
+        exported marked ``ready: false, forced: true`` with the reasons, in the manifest
+        and in the ``model_export`` event.
         """
         model_id = self.resolve(model_id)
         meta = self.meta(model_id)
@@ -306,6 +358,11 @@ class ModelRegistry:
             raise TamperedArtifactError(src, model_id, actual)
         samples = self.training_samples(model_id, meta.metrics)
         ready, reasons = self.readiness(meta.metrics, samples)
+        if not ready and not force:
+            raise NotReadyError(model_id, reasons)
+        forced = not ready
+        if forced:
+            log.warning("forced export of %s, which is not ready: %s", model_id[:12], "; ".join(reasons))
         deltas: dict[str, float] = {}
         if meta.parent_model_id:
             try:
@@ -314,7 +371,7 @@ class ModelRegistry:
             except UnknownModelError:
                 pass  # the parent predates this registry: lineage is kept, deltas are not
         out_dir = Path(export_dir or self.dir / "exports")
-        stem = f"{meta.learner}-{model_id[:12]}"
+        stem = export_stem(meta.learner, model_id)
         r = self.settings.readiness
         manifest = ExportManifest(
             model_id=model_id,
@@ -328,6 +385,7 @@ class ModelRegistry:
             training_samples=samples,
             ready=ready,
             reasons=reasons,
+            forced=forced,
             thresholds={"min_auc": r.min_auc, "max_ece": r.max_ece, "min_training_samples": r.min_training_samples},
             exported_at=ts,
             artifact_file=stem + ARTIFACT_SUFFIX,
@@ -351,6 +409,7 @@ class ModelRegistry:
                 manifest_sha256=manifest.manifest_sha256,
                 ready=ready,
                 reasons=reasons,
+                forced=forced,
             )
         )
         return manifest
