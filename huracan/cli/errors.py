@@ -72,9 +72,10 @@ def _locked(text: str) -> str:
 
 def _print(message: str) -> None:
     from huracan.cli.common import err_console
+    from huracan.cli.term import cell
 
     err_console.print("[bold red]error:[/] ", end="", highlight=False)
-    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    err_console.print(cell(message, 20_000, lines=True), highlight=False, soft_wrap=True)  # outside text: inert
 
 
 class BoundaryGroup(TyperGroup):
