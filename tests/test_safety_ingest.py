@@ -140,7 +140,7 @@ def test_events_validate_reports_hostile_lines_without_a_traceback(tmp_path: Pat
     f = tmp_path / "bad.ndjson"
     good = [json.dumps(e) for e in _valid(2)]
     f.write_bytes(("\n".join([good[0], *_hostile_lines().values(), good[1]]) + "\n").encode() + b"\xff\xfe\n")
-    res = run_cli("events", "validate", str(f), data_dir=tmp_path / "data")
+    res = run_cli("events", "validate", str(f), data_dir=tmp_path)
     assert res.returncode == 1, res.stderr
     assert "Traceback" not in res.stderr + res.stdout
     assert f"{len(good)} valid, {len(_hostile_lines()) + 1} invalid" in res.stderr

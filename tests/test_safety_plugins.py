@@ -71,6 +71,7 @@ def test_fresh_daemon_accepts_plugin_gates_and_refuses_a_disabled_plugins_gate(
 def test_events_validate_knows_plugin_gates(tmp_path: Path, plugin_env: dict[str, str]) -> None:
     f = tmp_path / "d.ndjson"
     f.write_text(_decision("liquidity_gate") + "\n")
+    (tmp_path / "data").mkdir()
     res = run_cli("events", "validate", str(f), data_dir=tmp_path / "data", env=plugin_env)
     assert res.returncode == 0, res.stdout + res.stderr
     off = run_cli(
@@ -81,6 +82,7 @@ def test_events_validate_knows_plugin_gates(tmp_path: Path, plugin_env: dict[str
 
 
 def test_plugins_list_json_exits_1_when_a_plugin_errored(tmp_path: Path, plugin_env: dict[str, str]) -> None:
+    (tmp_path / "data").mkdir()
     res = run_cli("plugins", "list", "--json", data_dir=tmp_path / "data", env=plugin_env)
     assert res.returncode == 1
     rows = {r["name"]: r for r in json.loads(res.stdout)}
