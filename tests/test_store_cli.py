@@ -30,7 +30,7 @@ def test_roll_then_info_json(data_dir: Path) -> None:
     res = runner.invoke(app, ["--data-dir", str(data_dir), "store", "roll", "--now", "2025-11-10T00:45:00Z", "--json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.output)
-    assert report["cutoff"] == "2025-11-03" and report["rows"] == 6 and report["files"] == 3
+    assert report["cutoff"] == "2025-11-03" and report["rows"] == 6 and report["commits"] == 1
 
     res = runner.invoke(app, ["--data-dir", str(data_dir), "store", "info", "--json"])
     assert res.exit_code == 0, res.output
@@ -40,6 +40,7 @@ def test_roll_then_info_json(data_dir: Path) -> None:
     assert info["days"]["cold"] == {"count": 3, "first": "2025-11-01", "last": "2025-11-03"}
     assert info["days"]["hot"] == {"count": 7, "first": "2025-11-04", "last": "2025-11-10"}
     assert info["bytes"]["hot"] > 0 and info["bytes"]["cold"] > 0 and info["files"]["cold"] == 3
+    assert info["tables"]["alert"]["version"] == 0 and info["last_roll_cutoff"] == "2025-11-03"
 
 
 def test_info_table_and_roll_text(data_dir: Path) -> None:

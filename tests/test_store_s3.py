@@ -1,4 +1,4 @@
-"""Cold storage on S3: moto's server on loopback, selected by the cold URI alone."""
+"""Cold storage on S3: Delta tables on moto's server on loopback, selected by the cold URI alone."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from huracan.config import load_config
 from huracan.samples import sample_events
-from huracan.store import ColdArchive, Store
+from huracan.store import ArchiveUnavailable, ColdArchive, Store
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,9 @@ def test_roll_to_s3_and_query_across_tiers(s3_endpoint: str, data_dir: Path) -> 
     with Store.open(settings) as store:
         store.write_events(events)
         report = store.roll(datetime(2025, 11, 12, tzinfo=UTC))
-        assert report.rows > 0 and all(m.path.startswith("huracan-test/archive/type=signal/day=") for m in report.moved)
+        assert report.rows > 0 and [(m.type, m.version, m.uri) for m in report.moved] == [
+            ("signal", 0, "s3://huracan-test/archive/signal")
+        ]
         [row] = store.query("SELECT count(*) AS n, count(DISTINCT event_id) AS d, min(day) AS first FROM v_signal")
         assert row == {"n": 40, "d": 40, "first": date(2025, 11, 1)}
         day = store.query("SELECT count(*) AS n FROM v_signal WHERE day = ?", [date(2025, 11, 2)])
@@ -85,6 +87,22 @@ def test_roll_to_s3_and_query_across_tiers(s3_endpoint: str, data_dir: Path) -> 
         assert [e.event_id for e in got] == [e.event_id for e in events]
         assert store.roll(datetime(2025, 11, 12, tzinfo=UTC)).rows == 0  # idempotent
     cold = ColdArchive(uri)
-    assert len(cold.files("signal")) == len(report.moved)
+    table = cold.load("signal")
+    assert table is not None and table.version == 0 and table.rows == report.rows
+    assert table.days == report.days
     with Store.open(settings, read_only=True) as ro:
         assert ro.counts()["signal"] == 40
+
+
+def test_s3_going_away_is_an_error_not_a_partial_answer(s3_endpoint: str, data_dir: Path) -> None:
+    uri = f"s3://huracan-test/gone?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1"
+    settings = load_config(data_dir=data_dir, store={"cold_uri": uri})
+    with Store.open(settings) as store:
+        store.write_events(list(sample_events("alert", n=4)))
+    dead = uri.replace(s3_endpoint, "127.0.0.1:9") + "&access_key=AKIDSHOULDNOTLEAK&secret_key=SECRETSHOULDNOTLEAK"
+    with Store.open(load_config(data_dir=data_dir, store={"cold_uri": dead})) as store:
+        assert store.cold_error and "s3://huracan-test/gone is unreachable" in store.cold_error
+        assert "SHOULDNOTLEAK" not in store.cold_error
+        with pytest.raises(ArchiveUnavailable):
+            store.query("SELECT count(*) FROM v_alert")
+        assert store.write_events(list(sample_events("alert", n=1, seed=3))) == 1

@@ -80,6 +80,10 @@ def _evaluate(spec: MetricSpec, ctx: MetricContext) -> _Outcome:
     except NoDataError as exc:
         return _Outcome(no_data=exc.reason, query=exc.query, tables=exc.tables)
     except Exception as exc:
+        from huracan.store.cold import archive_error
+
+        if archive_error(exc) is not None:  # issue 15: no snapshot at all, never a partial one
+            raise
         return _Outcome(failed=f"{type(exc).__name__}: {exc}")
     if not isinstance(result, MetricResult):
         return _Outcome(failed=f"compute returned {type(result).__name__}, expected MetricResult")

@@ -32,13 +32,21 @@ def _first(snapshot: MetricsSnapshot, *ids: str) -> float | None:
     return None
 
 
+def _reraise_archive_error(exc: Exception) -> None:
+    from huracan.store.cold import archive_error
+
+    if archive_error(exc) is not None:  # issue 15: an unreachable archive is an error, not "unknown"
+        raise exc
+
+
 def snapshot_readiness(conn: Any, day: date, snapshot: MetricsSnapshot, settings: Any) -> Readiness | None:
     """Readiness of ``day``'s model (None when nothing trained that day)."""
     from huracan.store.registry import ModelRegistry
 
     try:
         row = conn.execute(_MODEL_SQL, [day.isoformat()]).fetchone()
-    except Exception:  # no training_session table yet: no model to judge
+    except Exception as exc:  # no training_session table yet: no model to judge
+        _reraise_archive_error(exc)
         return None
     model_id = row[0] if row else None
     if model_id is None:
@@ -62,6 +70,6 @@ def snapshot_readiness(conn: Any, day: date, snapshot: MetricsSnapshot, settings
         exports, acks = conn.execute(_CHAIN_SQL, [model_id, model_id]).fetchone()
         checks["exported"] = bool(exports)
         checks["acknowledged"] = bool(acks)
-    except Exception:  # no export / model_loaded table yet: the chain is simply unknown
-        pass
+    except Exception as exc:  # no export / model_loaded table yet: the chain is simply unknown
+        _reraise_archive_error(exc)
     return Readiness(model_id=model_id, ready=ready, reasons=reasons, checks=checks)

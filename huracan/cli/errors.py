@@ -17,11 +17,17 @@ import typer
 from typer.core import TyperGroup, TyperOption
 from typer.exceptions import TyperException
 
-__all__ = ["BoundaryGroup", "explain_failure"]
+__all__ = ["EXIT_ARCHIVE_UNAVAILABLE", "BoundaryGroup", "explain_failure"]
+
+#: Exit status of any command whose answer needs the cold archive while it is unreachable.
+EXIT_ARCHIVE_UNAVAILABLE = 3
 
 
 def explain_failure(exc: BaseException) -> tuple[str, int] | None:
     """The message and exit code for an expected failure, or None for a bug."""
+    archive = _archive_failure(exc)
+    if archive is not None:
+        return archive
     from huracan.config import ConfigError
     from huracan.daemon.access import DaemonError
     from huracan.store.hot import StoreLockedError
@@ -45,6 +51,18 @@ def explain_failure(exc: BaseException) -> tuple[str, int] | None:
         }.get(type(exc), "check the path and its permissions")
         return f"cannot use {exc.filename}: {what}; {hint}", 1
     return None
+
+
+def _archive_failure(exc: BaseException) -> tuple[str, int] | None:
+    # Any answer over the views needs the cold archive; when it cannot be read, DuckDB (or
+    # the daemon's /v1/sql, or the store) raises with this message wherever the command
+    # ran: an error, never a silently partial answer (issue 15).
+    if "the cold archive " not in str(exc):
+        return None
+    from huracan.store.cold import archive_error
+
+    err = archive_error(exc)
+    return (str(err), EXIT_ARCHIVE_UNAVAILABLE) if err is not None else None
 
 
 def _duckdb_failure(exc: BaseException) -> tuple[str, int] | None:

@@ -1,4 +1,5 @@
-"""`huracan store info|roll`: what the event store holds, and the hot -> cold roll by hand."""
+"""`huracan store info|roll|migrate|backup|restore`: what the store holds, the hot -> cold roll
+by hand, the Parquet -> Delta migration, and backups of what the archive does not hold."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
+from huracan.cli.errors import EXIT_ARCHIVE_UNAVAILABLE
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
 from huracan.cli.term import cell, safe
 
-app = typer.Typer(help="The event store: hot DuckDB + cold Parquet archive.", no_args_is_help=True)
+app = typer.Typer(help="The event store: hot DuckDB + cold Delta Lake archive.", no_args_is_help=True)
 
 
 def _size(n: int) -> str:
@@ -32,18 +34,16 @@ def info(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = No
     from huracan.store.info import store_info
 
     cfg = settings(ctx, config, data_dir)
-    try:
-        with open_reader(cfg) as conn:
-            out = store_info(cfg, conn)
-    except OSError as exc:
-        fail(f"cannot read the cold archive {cfg.cold_uri!r}: {exc}", hint="check store.cold_uri and its credentials")
+    # An unreachable archive raises ArchiveUnavailable: the CLI's boundary prints it (exit 3).
+    with open_reader(cfg) as conn:
+        out = store_info(cfg, conn)
     if as_json:
         print_json(out)
         return
     console.print(f"hot  {safe(out['hot_path'])}  {_size(out['bytes']['hot'])}, days {_days(out['days']['hot'])}")
     console.print(
-        f"cold {safe(out['cold_uri'])}  {_size(out['bytes']['cold'])} in {out['files']['cold']} files, "
-        f"days {_days(out['days']['cold'])}"
+        f"cold {safe(out['cold_uri'])}  {_size(out['bytes']['cold'])} in {len(out['tables'])} Delta tables, "
+        f"{out['files']['cold']} files, days {_days(out['days']['cold'])}"
     )
     table = Table("type", "hot", "cold", "total")
     for etype, n in out["types"].items():
@@ -65,7 +65,7 @@ def roll(
     as_json: JsonOpt = False,
 ) -> None:
     """Move hot days older than `store.hot_days` to the cold archive (safe to rerun)."""
-    from huracan.store import Store, StoreLockedError
+    from huracan.store import ArchiveUnavailable, Store, StoreLockedError
 
     cfg = settings(ctx, config, data_dir)
     at = datetime.now(UTC)
@@ -83,11 +83,8 @@ def roll(
             "the daemon holds the store, so it cannot be rolled from here",
             hint=f"run it through the daemon now: `huracan jobs run roll` (it also rolls every night at {cfg.scheduler.roll_at} UTC)",
         )
-    except OSError as exc:
-        fail(
-            f"the roll failed writing to {cfg.cold_uri!r}: {exc}",
-            hint="fix the cause and rerun: the roll is idempotent",
-        )
+    except ArchiveUnavailable as exc:
+        fail(str(exc), hint="fix the cause and rerun: the roll is idempotent", code=EXIT_ARCHIVE_UNAVAILABLE)
     if as_json:
         print_json(report.as_dict())
         return
@@ -95,6 +92,6 @@ def roll(
         console.print(f"nothing to roll: no hot day is on or before {report.cutoff}")
         return
     days = ", ".join(d.isoformat() for d in report.days)
-    console.print(f"rolled {report.rows:,} events in {len(report.moved)} files (days {days or 'none'})")
+    console.print(f"rolled {report.rows:,} events in {len(report.moved)} Delta commits (days {days or 'none'})")
     if report.reconciled:
         console.print(f"finished an interrupted roll: {report.reconciled:,} hot rows were already archived")

@@ -1,21 +1,20 @@
 """The ``v_<type>`` views over both tiers, and the lock that keeps them consistent.
 
-A view is ``hot UNION ALL BY NAME cold``. The cold side lists its files explicitly
-(from the archive listing taken at the last refresh), never a glob: a file published by
-a roll in progress stays invisible until the roll has removed the same rows from hot
-and refreshed the listing, under the write side of :class:`RWLock`. Queries hold the
-read side, so no query sees a row in both tiers or in neither.
+A view is ``hot UNION ALL BY NAME cold``. The cold side is the type's Delta table as
+of one version (its ``to_pyarrow_dataset()``, registered on the cursor): a commit made
+by a roll in progress stays invisible until the roll has removed the same rows from hot
+and swapped in the new version, under the write side of :class:`RWLock`. Queries hold
+the read side, so no query sees a row in both tiers or in neither.
 
-After a crash between publishing a file and deleting its rows from hot, both tiers
-hold those rows until the next roll reconciles them. For every (type, day) present in
-both tiers the view's hot side therefore drops rows whose ``event_id`` is in that day's
-cold files; this costs a scan of those few cold files only, and no (type, day) overlaps
-in normal operation except for late events of an archived day.
+After a crash between the Delta commit and the delete from hot, both tiers hold those
+rows until the next roll reconciles them. For every (type, day) present in both tiers
+the view's hot side therefore drops rows whose ``event_id`` is in that day's cold
+partition; this reads those few partitions only, and no (type, day) overlaps in normal
+operation except for late events of an archived day.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,14 +22,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
-import pyarrow.dataset as ds
 
-from huracan.store.cold import ColdArchive, ColdFile
+from huracan.store.cold import ColdArchive, ColdTable
 from huracan.store.hot import HotDB, table_name, view_name
 
 __all__ = ["RWLock", "ViewState", "install_views"]
-
-log = logging.getLogger(__name__)
 
 
 class RWLock:
@@ -77,44 +73,46 @@ class RWLock:
 
 @dataclass
 class ViewState:
-    """What the views are built from: one generation of the cold listing."""
+    """What the views are built from: one generation of the cold tables' snapshots.
+
+    ``cold_error`` set means the archive could not be read at the last refresh: every
+    ``v_<type>`` view then raises it (issue 15: never a silently partial answer), while
+    the hot tables, ingest and the job ledger keep working.
+    """
 
     generation: int = 0
-    files: dict[str, list[ColdFile]] = field(default_factory=dict)
+    tables: dict[str, ColdTable] = field(default_factory=dict)
     overlap: dict[str, list[date]] = field(default_factory=dict)
-    datasets: dict[str, ds.Dataset] = field(default_factory=dict)
-    #: Why the cold archive could not be read (the views then show the hot tier only).
     cold_error: str | None = None
 
     @classmethod
-    def build(cls, hot: HotDB, cold: ColdArchive, cur: duckdb.DuckDBPyConnection, generation: int) -> ViewState:
-        files: dict[str, list[ColdFile]] = {}
-        try:
-            listing = cold.files()
-        except OSError as exc:
-            # Ingest must keep running when the archive (say S3) is unreachable: serve
-            # the hot tier, say so loudly, and retry at the next refresh.
-            log.warning("cold archive %s unreadable, queries see the hot tier only: %s", cold.uri, exc)
-            return cls(generation, cold_error=str(exc))
-        for f in listing:
-            files.setdefault(f.type, []).append(f)
+    def build(
+        cls,
+        hot: HotDB,
+        cur: duckdb.DuckDBPyConnection,
+        generation: int,
+        tables: dict[str, ColdTable],
+        cold_error: str | None = None,
+    ) -> ViewState:
+        """The views' state over ``tables``: finds the (type, day)s present in both tiers."""
+        if cold_error:
+            return cls(generation, cold_error=cold_error)
         overlap: dict[str, list[date]] = {}
-        for etype, flist in files.items():
-            if table_name(etype) not in hot.columns:
+        for etype, table in tables.items():
+            if table_name(etype) not in hot.columns or not table.rows_by_day:
                 continue
-            cold_days = {f.day for f in flist}
             hot_days = {r[0] for r in cur.execute(f"SELECT DISTINCT day FROM {table_name(etype)}").fetchall()}
-            both = sorted(cold_days & hot_days)
+            both = sorted(hot_days & set(table.rows_by_day))
             if both:
                 overlap[etype] = both
-        datasets = {} if cold.is_local else {t: cold.dataset(fl) for t, fl in files.items()}
-        return cls(generation, files, overlap, datasets)
+        return cls(generation, tables, overlap)
 
 
-def _cold_source(etype: str, state: ViewState, cold: ColdArchive) -> str:
-    if cold.is_local:
-        return cold.duckdb_source(state.files[etype])
-    return f"_huracan_cold_{etype}"
+def _failing_select(message: str) -> str:
+    # error() in a one-row relation joined to every row: DuckDB cannot prune it away, so
+    # any query reading the view raises (a filter or projection alone would skip it).
+    lit = "'" + message.replace("'", "''") + "'"
+    return f"(SELECT error({lit}) AS _huracan_cold) AS _c WHERE _c._huracan_cold IS NULL"
 
 
 def install_views(
@@ -123,13 +121,17 @@ def install_views(
     """(Re)create the temp views ``v_<type>`` for ``types`` on ``cur`` (views are per connection)."""
     for etype in types:
         hot_sql = hot.source(etype)
-        if etype not in state.files:
+        if state.cold_error:
+            sql = f"SELECT h.* FROM ({hot_sql}) AS h, {_failing_select(state.cold_error)}"
+            cur.execute(f"CREATE OR REPLACE TEMP VIEW {view_name(etype)} AS {sql}")
+            continue
+        table = state.tables.get(etype)
+        if table is None:
             cur.execute(f"CREATE OR REPLACE TEMP VIEW {view_name(etype)} AS {hot_sql}")
             continue
-        if not cold.is_local:
-            # Re-registering replaces the previous generation's dataset on this cursor.
-            cur.register(f"_huracan_cold_{etype}", state.datasets[etype])
-        src = _cold_source(etype, state, cold)
+        src = f"_huracan_cold_{etype}"
+        # Re-registering replaces the previous generation's dataset on this cursor.
+        cur.register(src, table.dataset)
         days = state.overlap.get(etype)
         if days:
             lits = ", ".join(f"DATE '{d.isoformat()}'" for d in days)

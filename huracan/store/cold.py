@@ -1,267 +1,296 @@
-"""The cold archive: zstd Parquet on any pyarrow filesystem, one directory per type and day.
+"""The cold archive: one Delta Lake table per event type, partitioned by ``day`` (issue 15).
 
-Layout (hive style, readable by DuckDB, Spark, Trino)::
+Layout under ``store.cold_uri`` (a local path or ``s3://…``)::
 
-    <root>/type=<type>/day=<YYYY-MM-DD>/part-<digest>.parquet
+    <root>/<type>/_delta_log/…            the table's transaction log
+    <root>/<type>/day=<YYYY-MM-DD>/*.parquet
 
-``type`` and ``day`` live in the directory names only, not inside the files (Spark
-refuses a column that is both in the data and in the partition path). ``digest`` is
-derived from the event ids in the file, so writing the same rows again produces the
-same name and overwrites instead of duplicating.
+Each table is a real table: Spark (delta-spark), Trino (Delta connector), Polars
+(``scan_delta``) and DuckDB read it with no options, and its schema is the table's
+(:func:`huracan.store.upgrade.archive_schema`; a new nullable field merges in). Rows
+are always the current schema version: see :mod:`huracan.store.upgrade`.
 
-Publishing is atomic for readers:
-- local paths: the file is written in a staging directory *beside* the root (a
-  half-written ``.x.parquet`` inside it would break every ``**/*.parquet`` scan),
-  fsynced, ``os.replace``-d into place, then the directory is fsynced;
-- object stores (``s3://…``): the file is built locally, then uploaded once under its
-  final name; a PUT is atomic per object, so readers see all of it or nothing.
+Writes are Delta commits made by delta-rs: all of a commit's rows become visible at
+once or not at all, and a writer killed before its commit leaves only unreferenced
+files that no reader sees. On S3, delta-rs commits with conditional writes
+(put-if-absent), which AWS S3 and moto honour, so no locking provider is needed.
+
+Opening costs one LIST of the root plus, per table, the log since its last checkpoint
+(a checkpoint every :data:`CHECKPOINT_INTERVAL` commits): independent of the number of
+days held. No data file or footer is read until a query needs it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import json
 import re
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
+from deltalake.exceptions import SchemaMismatchError, TableNotFoundError
 
-__all__ = ["ROW_GROUP_SIZE", "ColdArchive", "ColdFile", "part_name"]
+from huracan.events import EVENT_TYPES
+from huracan.store.location import Location, one_line
+from huracan.store.upgrade import current_reader
 
+__all__ = [
+    "CHECKPOINT_INTERVAL",
+    "ROLL_APP_ID",
+    "ArchiveUnavailable",
+    "ColdArchive",
+    "ColdTable",
+    "archive_error",
+]
+
+#: Commits between checkpoints: opening reads at most this many JSON commits per table.
+CHECKPOINT_INTERVAL = 10
+#: The Delta app-transaction id of the nightly roll; its version is the roll's cutoff day
+#: (days since 1970-01-01), so ``transaction_version`` tells the last night rolled.
+ROLL_APP_ID = "huracan-roll"
 #: DuckDB's own row-group size: smaller groups cost per-group overhead on every scan.
 ROW_GROUP_SIZE = 122_880
-_PART = re.compile(r"/type=(?P<type>[a-z0-9_]+)/day=(?P<day>\d{4}-\d{2}-\d{2})/part-[0-9a-f]{8,64}\.parquet$")
-PARTITIONING_SCHEMA = pa.schema([("type", pa.string()), ("day", pa.date32())])
+_LEGACY_PREFIX = "type="
+
+
+class ArchiveUnavailable(OSError):
+    """The cold archive cannot be read or written: queries that need it fail, loudly.
+
+    The message is one line, names the archive (never its credentials) and says what to
+    do; every message starts ``the cold archive <uri>`` so any face can recognise it.
+    """
+
+
+_MESSAGE = re.compile(r"the cold archive \S+ (?:is unreachable|needs migrating): [^\n]*")
+
+
+def archive_error(exc: BaseException | str) -> ArchiveUnavailable | None:
+    """The :class:`ArchiveUnavailable` inside ``exc``, if it is one or wraps one's message.
+
+    A view over an unreachable archive fails inside DuckDB, and through the daemon the
+    message arrives inside an HTTP error: this finds it wherever it travelled.
+    """
+    if isinstance(exc, ArchiveUnavailable):
+        return exc
+    m = _MESSAGE.search(str(exc))
+    return ArchiveUnavailable(m.group(0).rstrip(" .\"'}")) if m else None
+
+
+def unreachable(loc: Location, cause: BaseException | str) -> ArchiveUnavailable:
+    return ArchiveUnavailable(
+        f"the cold archive {loc.base_uri} is unreachable: {one_line(cause)} "
+        "— answers need the archived days; check store.cold_uri, the network and the credentials"
+    )
+
+
+def needs_migrating(loc: Location) -> ArchiveUnavailable:
+    return ArchiveUnavailable(
+        f"the cold archive {loc.base_uri} needs migrating: it holds the pre-Delta Parquet layout "
+        "(type=<type>/day=<day>/*.parquet) — stop the daemon and run `huracan store migrate`"
+    )
 
 
 @dataclass(frozen=True)
-class ColdFile:
-    """One published Parquet file of the archive."""
+class ColdTable:
+    """One event type's Delta table, as of one version."""
 
     type: str
-    day: date
-    path: str  # filesystem path (no scheme), as the archive's filesystem takes it
-    size: int
+    uri: str
+    version: int
+    table: DeltaTable = field(repr=False, compare=False)
+    rows_by_day: dict[date, int] = field(repr=False)
+    files: int
+    bytes: int
+    dataset: ds.Dataset = field(repr=False, compare=False)
 
+    @property
+    def days(self) -> list[date]:
+        return sorted(self.rows_by_day)
 
-def part_name(event_ids: Iterable[str]) -> str:
-    """The deterministic file name for a set of event ids (order does not matter)."""
-    h = hashlib.sha256()
-    for eid in sorted(event_ids):
-        h.update(eid.encode())
-        h.update(b"\n")
-    return f"part-{h.hexdigest()[:16]}.parquet"
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_by_day.values())
 
-
-def _resolve(uri: str) -> tuple[pafs.FileSystem, str]:
-    scheme = urlparse(uri).scheme
-    if not scheme or len(scheme) == 1:  # a plain path (or a Windows drive letter)
-        path = Path(uri).expanduser().resolve()
-        return pafs.LocalFileSystem(), path.as_posix()
-    try:
-        fs, path = pafs.FileSystem.from_uri(uri)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise ValueError(
-            f"store.cold_uri {uri!r} is not a filesystem URI pyarrow can open: {exc}. "
-            "Use a local path or e.g. s3://bucket/prefix?region=eu-west-1"
-        ) from None
-    return fs, path.rstrip("/")
+    def event_ids(self, days: Iterable[date]) -> pa.Table:
+        """The ``event_id`` column of ``days`` (partition-pruned: only those days' files are read)."""
+        wanted = sorted(set(days) & set(self.rows_by_day))
+        if not wanted:
+            return pa.table({"event_id": pa.array([], pa.string())})
+        flt = pc.field("day").isin(pa.array(wanted, pa.date32()))
+        return self.dataset.to_table(columns=["event_id"], filter=flt)
 
 
 class ColdArchive:
-    """Read and write the Parquet archive at ``uri`` (a local path or a pyarrow URI).
+    """The Delta tables under ``uri`` (a local path or an ``s3://`` URI).
 
     Example::
 
-        >>> import pyarrow as pa, tempfile, datetime as dt
+        >>> import tempfile
+        >>> from huracan.samples import sample_events
+        >>> from huracan.store.schema import events_to_arrow
         >>> arc = ColdArchive(tempfile.mkdtemp())
-        >>> f = arc.publish("alert", dt.date(2025, 11, 6), pa.table({"event_id": ["a"]}))
-        >>> [(c.type, c.day.isoformat()) for c in arc.files()]
-        [('alert', '2025-11-06')]
+        >>> arc.append("alert", events_to_arrow(list(sample_events("alert", n=3)))).version
+        0
+        >>> arc.load("alert").rows
+        3
     """
 
     def __init__(self, uri: str):
-        self.uri = uri
-        self.fs, self.root = _resolve(uri)
-        self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
-        self._meta: dict[str, pq.FileMetaData] = {}  # footer cache: published files are immutable
+        self.loc = Location.parse(uri)
+        self.uri = self.loc.base_uri  # without the query: may be shown to people
+        self.is_local = self.loc.is_local
+        self._fs: pafs.FileSystem | None = None
+
+    @property
+    def fs(self) -> pafs.FileSystem:
+        if self._fs is None:
+            self._fs = self.loc.filesystem()
+        return self._fs
+
+    def table_uri(self, event_type: str) -> str:
+        """The URI an outside engine opens for ``event_type``'s table."""
+        return self.loc.child(event_type).base_uri
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        """delta-rs ``storage_options`` for this archive (also what Polars' ``scan_delta`` takes)."""
+        return self.loc.storage_options
 
     # --- listing -------------------------------------------------------------------
 
-    def files(self, event_type: str | None = None) -> list[ColdFile]:
-        """Every published part file (of ``event_type`` when given), by type then day.
+    def listing(self) -> tuple[list[str], list[str]]:
+        """(event types with a table directory, event types in the legacy Parquet layout).
 
-        Anything else under the root — temp files, ``_SUCCESS``, hidden files — is ignored.
+        One LIST of the root. Raises :class:`ArchiveUnavailable` when it cannot be read.
         """
-        base = f"{self.root}/type={event_type}" if event_type else self.root
         try:
-            infos = self.fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+            infos = self.fs.get_file_info(pafs.FileSelector(self.loc.path, recursive=False, allow_not_found=True))
         except OSError as exc:
-            raise OSError(f"cannot list the cold archive {self.uri!r}: {exc}") from exc
-        out = []
+            raise unreachable(self.loc, exc) from None
+        tables, legacy = [], []
         for info in infos:
-            if info.type != pafs.FileType.File:
+            if info.type != pafs.FileType.Directory:
                 continue
-            m = _PART.search(info.path)
-            if m is None or not info.path.startswith(self.root + "/"):
-                continue
-            out.append(ColdFile(m["type"], date.fromisoformat(m["day"]), info.path, info.size or 0))
-        out.sort(key=lambda f: (f.type, f.day, f.path))
-        return out
+            name = info.base_name
+            if name in EVENT_TYPES:
+                tables.append(name)
+            elif name.startswith(_LEGACY_PREFIX) and name[len(_LEGACY_PREFIX) :] in EVENT_TYPES:
+                legacy.append(name[len(_LEGACY_PREFIX) :])
+        return sorted(tables), sorted(legacy)
 
-    def path_for(self, event_type: str, day: date, name: str) -> str:
-        return f"{self.root}/type={event_type}/day={day.isoformat()}/{name}"
-
-    # --- writing -------------------------------------------------------------------
-
-    def publish(
-        self,
-        event_type: str,
-        day: date,
-        data: pa.Table | Iterable[pa.RecordBatch],
-        name: str | None = None,
-        schema: pa.Schema | None = None,
-    ) -> ColdFile:
-        """Write one part file for (``event_type``, ``day``) atomically; return it.
-
-        ``data`` must not contain the ``type`` / ``day`` columns (they are the path).
-        ``name`` defaults to :func:`part_name` of the table's event ids.
-        """
-        if isinstance(data, pa.Table):
-            schema = data.schema
-            if name is None:
-                name = part_name(data.column("event_id").to_pylist())
-            # Re-chunk so each row group is a full ROW_GROUP_SIZE, not one per input chunk.
-            batches: Iterable[pa.RecordBatch] = data.combine_chunks().to_batches(max_chunksize=ROW_GROUP_SIZE)
-        else:
-            if name is None or schema is None:
-                raise ValueError("publishing record batches needs an explicit file name and schema")
-            batches = data
-        for col in ("type", "day"):
-            if col in schema.names:
-                raise ValueError(f"column {col!r} is part of the cold path, drop it before publishing")
-        final = self.path_for(event_type, day, name)
-        staging = self._staging_dir()
-        tmp = staging / f"{event_type}.{day.isoformat()}.{uuid.uuid4().hex}.parquet.tmp"
-        try:
-            _write_parquet(tmp, schema, batches)
-            if self.is_local:
-                _replace_durably(tmp, Path(final))
-            else:
-                self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
-                with tmp.open("rb") as src, self.fs.open_output_stream(final) as dst:
-                    dst.upload(src)
-        finally:
-            tmp.unlink(missing_ok=True)
-            if not self.is_local:
-                shutil.rmtree(staging, ignore_errors=True)
-        self._meta.pop(final, None)
-        size = self.fs.get_file_info(final).size or 0
-        return ColdFile(event_type, day, final, size)
-
-    def _staging_dir(self) -> Path:
-        if not self.is_local:
-            return Path(tempfile.mkdtemp(prefix="huracan-cold-"))
-        # Beside the root, not in it: a reader globbing the archive must never see a
-        # half-written file; same filesystem, so os.replace is an atomic rename.
-        root = Path(self.root)
-        staging = root.parent / f".{root.name}.staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        return staging
+    def check_layout(self) -> list[str]:
+        """The event types that have a table; :class:`ArchiveUnavailable` if unreachable or legacy."""
+        tables, legacy = self.listing()
+        if legacy:
+            raise needs_migrating(self.loc)
+        return tables
 
     # --- reading -------------------------------------------------------------------
 
-    def read_event_ids(self, files: Iterable[ColdFile]) -> pa.Table:
-        """The ``event_id`` column of ``files``, as one table."""
-        tables = [pq.read_table(f.path, columns=["event_id"], filesystem=self.fs) for f in files]
-        if not tables:
-            return pa.table({"event_id": pa.array([], pa.string())})
-        return pa.concat_tables(tables)
+    def load(self, event_type: str) -> ColdTable | None:
+        """``event_type``'s table at its latest version, or None if it has none yet."""
+        uri = self.table_uri(event_type)
+        try:
+            dt = DeltaTable(uri, storage_options=self.storage_options or None)
+        except TableNotFoundError:
+            return None  # no table, or only files of a first write killed before its commit
+        except Exception as exc:  # delta-rs raises OSError or its own DeltaError
+            raise unreachable(self.loc, exc) from None
+        return self._snapshot(event_type, uri, dt)
 
-    def metadata(self, files: list[ColdFile]) -> list[pq.FileMetaData]:
-        """The Parquet footers of ``files``, read once per file and cached.
+    def load_all(self, types: Iterable[str] | None = None) -> dict[str, ColdTable]:
+        """Every table (or those of ``types``), loaded in parallel: on S3 each is a few round trips."""
+        names = self.check_layout() if types is None else list(types)
+        if not names:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+            loaded = list(pool.map(self.load, names))
+        return {n: t for n, t in zip(names, loaded, strict=True) if t is not None}
 
-        Read in parallel: on an object store each footer is a round trip.
+    def _snapshot(self, event_type: str, uri: str, dt: DeltaTable) -> ColdTable:
+        try:
+            adds = pa.table(dt.get_add_actions(flatten=True))
+            sub = pafs.SubTreeFileSystem(self.loc.child(event_type).path, self.fs)
+            # Our own pyarrow filesystem, not delta-rs' Python-level one: scans stay in C++.
+            dataset = dt.to_pyarrow_dataset(filesystem=sub)
+        except OSError as exc:
+            raise unreachable(self.loc, exc) from None
+        rows: dict[date, int] = {}
+        if adds.num_rows:
+            days = adds["partition.day"].to_pylist()
+            counts = adds["num_records"].to_pylist()
+            for d, n in zip(days, counts, strict=True):
+                rows[d] = rows.get(d, 0) + int(n or 0)
+        size = int(pc.sum(adds["size_bytes"]).as_py() or 0) if adds.num_rows else 0
+        return ColdTable(event_type, uri, dt.version(), dt, rows, adds.num_rows, size, dataset)
+
+    # --- writing -------------------------------------------------------------------
+
+    def append(
+        self,
+        event_type: str,
+        data: pa.Table | Iterable[pa.RecordBatch | pa.Table],
+        *,
+        metadata: dict[str, Any] | None = None,
+        transaction: tuple[str, int] | None = None,
+    ) -> ColdTable:
+        """Append ``data`` (stored rows of ``event_type``, any schema version) as one commit.
+
+        Rows are brought to :func:`~huracan.store.upgrade.archive_schema` on the way
+        (streamed: a reader is never held in memory whole). Returns the table as of that commit.
+
+        ``metadata`` lands in the commit's info (``DESCRIBE HISTORY`` shows it);
+        ``transaction`` = (app id, version) is recorded as a Delta app transaction.
+        New nullable columns merge into the table's schema.
         """
-        missing = [f.path for f in files if f.path not in self._meta]
-        if missing:
-            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
-                for path, meta in zip(missing, pool.map(self._read_metadata, missing), strict=True):
-                    self._meta[path] = meta
-        return [self._meta[f.path] for f in files]
-
-    def _read_metadata(self, path: str) -> pq.FileMetaData:
-        with self.fs.open_input_file(path) as fh:
-            return pq.read_metadata(fh)
-
-    def row_counts(self, files: list[ColdFile]) -> list[int]:
-        """Rows per file, from the footers (no data read)."""
-        return [m.num_rows for m in self.metadata(files)]
-
-    def schema(self, files: list[ColdFile]) -> pa.Schema:
-        """The unified schema of ``files`` plus the ``type`` / ``day`` partition columns.
-
-        Files written by older releases may lack columns or have others (``pnl_pct``).
-        """
-        schemas = [m.schema.to_arrow_schema().remove_metadata() for m in self.metadata(files)]
-        return pa.unify_schemas([*schemas, PARTITIONING_SCHEMA], promote_options="permissive")
-
-    def dataset(self, files: list[ColdFile]) -> ds.Dataset:
-        """A pyarrow dataset over ``files``, with ``type`` and ``day`` from their paths."""
-        return ds.dataset(
-            [f.path for f in files],
-            schema=self.schema(files),
-            format="parquet",
-            filesystem=self.fs,
-            partitioning=ds.partitioning(PARTITIONING_SCHEMA, flavor="hive"),
-            partition_base_dir=self.root,
+        props = CommitProperties(
+            custom_metadata={"huracan": json.dumps(metadata, sort_keys=True, default=str)} if metadata else None,
+            app_transactions=[Transaction(app_id=transaction[0], version=transaction[1])] if transaction else None,
         )
+        uri = self.table_uri(event_type)
+        failure: list[BaseException] = []
+        source = current_reader(data.to_batches() if isinstance(data, pa.Table) else data, event_type)
 
-    def duckdb_source(self, files: list[ColdFile]) -> str:
-        """A DuckDB table expression reading local ``files`` natively (``type``/``day`` from the path)."""
-        if not self.is_local:
-            raise ValueError("duckdb_source reads local files only; use dataset() for object stores")
-        paths = ", ".join("'" + f.path.replace("'", "''") + "'" for f in files)
-        return (
-            f"read_parquet([{paths}], hive_partitioning = true, "
-            "hive_types = {'type': VARCHAR, 'day': DATE}, union_by_name = true)"
-        )
+        def batches() -> Iterator[pa.RecordBatch]:
+            # An error raised while delta-rs pulls the stream comes back from Rust as a
+            # generic I/O error: keep the original to re-raise it as it was.
+            try:
+                yield from source
+            except BaseException as exc:
+                failure.append(exc)
+                raise
 
+        reader = pa.RecordBatchReader.from_batches(source.schema, batches())
+        if self.is_local:
+            self.fs.create_dir(self.loc.child(event_type).path, recursive=True)
+        try:
+            write_deltalake(
+                uri,
+                reader,
+                mode="append",
+                partition_by=["day"],
+                schema_mode="merge",
+                storage_options=self.storage_options or None,
+                configuration={"delta.checkpointInterval": str(CHECKPOINT_INTERVAL)},
+                writer_properties=WriterProperties(compression="ZSTD", max_row_group_size=ROW_GROUP_SIZE),
+                commit_properties=props,
+            )
+        except Exception as exc:
+            if failure:
+                raise failure[0] from None
+            if isinstance(exc, SchemaMismatchError):
+                raise ValueError(f"{event_type} rows do not fit the archive table {uri}: {one_line(exc)}") from None
+            if isinstance(exc, ValueError | TypeError):
+                raise
+            raise unreachable(self.loc, exc) from exc
+        table = self.load(event_type)
 
-def _write_parquet(path: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
-    with path.open("wb") as fh:
-        with pq.ParquetWriter(fh, schema, compression="zstd") as writer:
-            for batch in batches:
-                if batch.num_rows:
-                    writer.write_batch(batch, row_group_size=ROW_GROUP_SIZE)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _replace_durably(tmp: Path, final: Path) -> None:
-    created = [p for p in (final.parent, *final.parent.parents) if not p.exists()]
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-    # New directories are only durable once their own parents are fsynced too.
-    for d in created:
-        _fsync_dir(d.parent)
+        assert table is not None  # we just committed to it
+        return table

@@ -1,47 +1,52 @@
-"""The nightly roll: hot days older than ``store.hot_days`` move to the cold archive.
+"""The nightly roll: hot days older than ``store.hot_days`` move to the cold Delta tables.
 
-For each (type, day) to move:
+For each event type with hot days on or before the cutoff, in one DuckDB transaction:
 
-1. read the day's rows in one DuckDB snapshot and publish them as one Parquet file
-   under a name derived from their event ids (atomic: see :mod:`huracan.store.cold`);
-2. delete from hot exactly the rows whose ``event_id`` is in that day's cold files, in
-   one transaction, committed under the views' write lock together with the refresh
-   of the cold listing, so no query sees those rows twice or not at all.
+1. read those days' rows (one snapshot) and append them to the type's Delta table as
+   **one commit**, upgraded to the current schema version on the way; the commit
+   records the night as a Delta app transaction (``huracan-roll``, version = the
+   cutoff as days since the epoch) and the days and row count in its metadata;
+2. delete the same rows from hot — the same snapshot, so rows that arrived meanwhile
+   stay — and commit, under the views' write lock together with the swap to the new
+   table version, so no query sees those rows twice or not at all.
 
-A crash (or an error) between 1 and 2 leaves the rows in both tiers; the views hide
-the hot copies (see :mod:`huracan.store._views`) and the next roll begins by
-reconciling: step 2 for every (type, day) present in both tiers. Rerunning is
-therefore always safe and leaves every event exactly once.
+A crash before the Delta commit leaves only unreferenced data files (no reader sees
+them; ``VACUUM`` removes them) and every row still in hot: the next roll does the night
+again. A crash between the commit and the hot delete leaves the rows in both tiers; the
+views hide the hot copies (see :mod:`huracan.store._views`) and the next roll begins
+by reconciling: it deletes from hot every row whose ``event_id`` the table already
+holds for that day, and appends only the rest. A rerun therefore never adds a row twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
+import duckdb
 
 from huracan.events import EVENT_TYPES
-from huracan.store.cold import ROW_GROUP_SIZE, ColdFile, part_name
+from huracan.store.cold import ROLL_APP_ID, ROW_GROUP_SIZE
 from huracan.store.hot import quote, table_name
 
 if TYPE_CHECKING:
     from huracan.store.store import Store
 
-__all__ = ["RollReport", "RolledDay", "archive_day", "delete_archived", "reconcile", "roll"]
+__all__ = ["RollReport", "RolledTable", "cutoff_day", "reconcile", "roll"]
+
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
-class RolledDay:
-    """One (type, day) moved to cold."""
+class RolledTable:
+    """One event type's night: the days and rows of its one Delta commit."""
 
     type: str
-    day: date
+    days: list[date]
     rows: int
-    path: str
-    bytes: int
+    version: int
+    uri: str
 
 
 @dataclass
@@ -50,7 +55,7 @@ class RollReport:
     interrupted roll had already archived them."""
 
     cutoff: date
-    moved: list[RolledDay] = field(default_factory=list)
+    moved: list[RolledTable] = field(default_factory=list)
     reconciled: int = 0
 
     @property
@@ -59,17 +64,23 @@ class RollReport:
 
     @property
     def days(self) -> list[date]:
-        return sorted({m.day for m in self.moved})
+        return sorted({d for m in self.moved for d in m.days})
 
     def as_dict(self) -> dict[str, object]:
         return {
             "cutoff": self.cutoff.isoformat(),
             "rows": self.rows,
-            "files": len(self.moved),
+            "commits": len(self.moved),
             "days": [d.isoformat() for d in self.days],
             "reconciled": self.reconciled,
             "moved": [
-                {"type": m.type, "day": m.day.isoformat(), "rows": m.rows, "path": m.path, "bytes": m.bytes}
+                {
+                    "type": m.type,
+                    "days": [d.isoformat() for d in m.days],
+                    "rows": m.rows,
+                    "version": m.version,
+                    "table": m.uri,
+                }
                 for m in self.moved
             ],
         }
@@ -81,96 +92,95 @@ def cutoff_day(now: datetime, hot_days: int) -> date:
 
 
 def roll(store: Store, now: datetime | None = None) -> RollReport:
-    """Move every hot day ``<= cutoff_day(now, hot_days)`` to cold; idempotent."""
+    """Move every hot day ``<= cutoff_day(now, hot_days)`` to cold: one commit per table; idempotent."""
     if store.read_only:
         raise PermissionError("the store is open read-only; the roll needs the writer (the daemon, or no daemon)")
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError(f"roll(now=...) must be timezone-aware (got naive {now.isoformat()})")
     report = RollReport(cutoff=cutoff_day(now, store.settings.store.hot_days))
-    try:
-        report.reconciled = reconcile(store)
-        for etype in EVENT_TYPES:
-            for day in _hot_days(store, etype, report.cutoff):
-                cf, rows = archive_day(store, etype, day)
-                delete_archived(store, etype, day)
-                report.moved.append(RolledDay(etype, day, rows, cf.path, cf.size))
-    finally:
-        # Whatever happened, let the views see what is now in cold (an interrupted
-        # roll's file included: the views hide its hot duplicates).
-        with store._lock.write():
-            store.refresh()
+    store.refresh()  # the tables as they are now, another process's writes included
+    if store.cold_error:
+        from huracan.store.cold import ArchiveUnavailable
+
+        raise ArchiveUnavailable(store.cold_error)
+    report.reconciled = reconcile(store)
+    for etype in EVENT_TYPES:
+        rolled = archive_type(store, etype, report.cutoff)
+        if rolled is not None:
+            report.moved.append(rolled)
     return report
 
 
-def _hot_days(store: Store, etype: str, cutoff: date) -> list[date]:
-    if table_name(etype) not in store.hot.columns:
-        return []
+def archive_type(store: Store, etype: str, cutoff: date) -> RolledTable | None:
+    """Move ``etype``'s hot days ``<= cutoff`` to its Delta table in one commit (None if none)."""
+    name = table_name(etype)
+    if name not in store.hot.columns:
+        return None
     cur = store.hot.con.cursor()
     try:
-        rows = cur.execute(f"SELECT DISTINCT day FROM {table_name(etype)} WHERE day <= ? ORDER BY day", [cutoff])
-        return [r[0] for r in rows.fetchall()]
+        cur.begin()  # one snapshot: the rows appended are exactly the rows deleted
+        days = [
+            r[0]
+            for r in cur.execute(f"SELECT DISTINCT day FROM {name} WHERE day <= ? ORDER BY day", [cutoff]).fetchall()
+        ]
+        if not days:
+            cur.rollback()
+            return None
+        rows = int(cur.execute(f"SELECT count(*) FROM {name} WHERE day <= ?", [cutoff]).fetchall()[0][0])
+        cols = ", ".join(quote(c) for c in store.hot.columns[name])
+        reader = cur.sql(f"SELECT {cols} FROM {name} WHERE day <= ? ORDER BY day, ts, event_id", params=[cutoff])
+        meta = {"roll": {"cutoff": cutoff.isoformat(), "days": [d.isoformat() for d in days], "rows": rows}}
+        table = store.cold.append(
+            etype,
+            reader.to_arrow_reader(batch_size=ROW_GROUP_SIZE),
+            metadata=meta,
+            transaction=(ROLL_APP_ID, (cutoff - _EPOCH).days),
+        )
+        _delete_rolled(cur, name, cutoff)
+        store.swap_views({etype: table}, before=cur.commit)
+        return RolledTable(etype, days, rows, table.version, table.uri)
+    except BaseException:
+        _rollback(cur)
+        raise
     finally:
         cur.close()
 
 
-def archive_day(store: Store, etype: str, day: date) -> tuple[ColdFile, int]:
-    """Publish hot rows of (``etype``, ``day``) as one cold file; hot is left as is."""
-    cur = store.hot.con.cursor()
+def _delete_rolled(cur: duckdb.DuckDBPyConnection, name: str, cutoff: date) -> None:
+    # Inside the reading transaction: rows ingested since it began are not touched.
+    cur.execute(f"DELETE FROM {name} WHERE day <= ?", [cutoff])
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     try:
-        cur.begin()  # one snapshot for the ids (the file name) and the rows
-        ids = cur.execute(f"SELECT event_id FROM {table_name(etype)} WHERE day = ?", [day]).fetchall()
-        name = part_name(r[0] for r in ids)
-        cols = ", ".join(quote(c) for c in store.hot.columns[table_name(etype)] if c not in ("type", "day"))
-        sql = f"SELECT {cols} FROM {table_name(etype)} WHERE day = ? ORDER BY ts, event_id"
-        reader = cur.sql(sql, params=[day]).to_arrow_reader(batch_size=ROW_GROUP_SIZE)
-        schema = _utc_schema(reader.schema)
-        cf = store.cold.publish(etype, day, _cast(reader, schema), name=name, schema=schema)
-        cur.commit()
-        return cf, len(ids)
-    finally:
-        cur.close()
-
-
-def _utc_schema(schema: pa.Schema) -> pa.Schema:
-    # DuckDB labels its timestamps 'Etc/UTC'; write the archive as plain 'UTC' like the hot schema.
-    fields = [
-        f.with_type(pa.timestamp("us", tz="UTC")) if pa.types.is_timestamp(f.type) and f.type.tz else f for f in schema
-    ]
-    return pa.schema(fields)
-
-
-def _cast(reader: pa.RecordBatchReader, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    for batch in reader:
-        yield batch.cast(schema)
-
-
-def delete_archived(store: Store, etype: str, day: date) -> int:
-    """Delete from hot the rows of (``etype``, ``day``) already in cold; return how many."""
-    files = [f for f in store.cold.files(etype) if f.day == day]
-    ids = store.cold.read_event_ids(files)
-    if not ids.num_rows:
-        return 0
-    cur = store.hot.con.cursor()
-    name = "_huracan_archived_ids"
-    try:
-        cur.register(name, ids)
-        cur.begin()
-        res = cur.execute(
-            f"DELETE FROM {table_name(etype)} WHERE day = ? AND event_id IN (SELECT event_id FROM {name})", [day]
-        ).fetchone()
-        with store._lock.write():
-            cur.commit()
-            store.refresh()
-        return int(res[0]) if res else 0
-    finally:
-        cur.close()
+        cur.rollback()
+    except duckdb.Error:
+        pass  # no transaction open any more
 
 
 def reconcile(store: Store) -> int:
-    """Finish interrupted rolls: drop hot rows already archived; return how many."""
+    """Finish interrupted rolls: drop hot rows the cold tables already hold; return how many."""
     n = 0
     for etype, days in list(store._views.overlap.items()):
-        for day in days:
-            n += delete_archived(store, etype, day)
+        table = store._views.tables[etype]
+        ids = table.event_ids(days)
+        if not ids.num_rows:
+            continue
+        cur = store.hot.con.cursor()
+        tmp = "_huracan_archived_ids"
+        try:
+            cur.register(tmp, ids)
+            cur.begin()
+            lits = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
+            res = cur.execute(
+                f"DELETE FROM {table_name(etype)} WHERE day IN ({lits}) AND event_id IN (SELECT event_id FROM {tmp})"
+            ).fetchone()
+            n += int(res[0]) if res else 0
+            store.swap_views({}, before=cur.commit)
+        except BaseException:
+            _rollback(cur)
+            raise
+        finally:
+            cur.close()
     return n

@@ -1,4 +1,4 @@
-"""One query surface over the hot DuckDB tier and the cold Parquet archive.
+"""One query surface over the hot DuckDB tier and the cold Delta Lake archive.
 
 Example::
 
@@ -15,9 +15,12 @@ Example::
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -29,7 +32,7 @@ import pyarrow.compute as pc
 from huracan.config import Settings
 from huracan.events import EVENT_TYPES, Event, EventBase
 from huracan.store._views import RWLock, ViewState, install_views
-from huracan.store.cold import ColdArchive
+from huracan.store.cold import ArchiveUnavailable, ColdArchive, ColdTable, archive_error
 from huracan.store.hot import HotDB, table_name, view_name
 from huracan.store.schema import arrow_schema, events_to_arrow, group_by_type, rows_to_events
 
@@ -38,11 +41,27 @@ if TYPE_CHECKING:
 
 __all__ = ["Store", "StoreClosedError"]
 
+log = logging.getLogger(__name__)
+
 _ITER_BATCH = 10_000
+#: While the archive is unreachable, how often a query may try it again (seconds).
+COLD_RETRY_S = 15.0
 
 
 class StoreClosedError(RuntimeError):
     """The store was used after :meth:`Store.close`."""
+
+
+@contextmanager
+def _archive_errors() -> Iterator[None]:
+    # A view over an unreachable archive fails inside DuckDB: re-raise it as what it is.
+    try:
+        yield
+    except duckdb.Error as exc:
+        err = archive_error(exc)
+        if err is None:
+            raise
+        raise err from None
 
 
 def _utc(value: datetime, name: str) -> datetime:
@@ -71,6 +90,7 @@ class Store:
         self._cursors_lock = threading.Lock()
         self._closed = False
         self._views = ViewState()
+        self._cold_checked = 0.0
         self.refresh()
 
     @classmethod
@@ -119,22 +139,63 @@ class Store:
 
     @property
     def cold_error(self) -> str | None:
-        """Why the cold archive is unreadable right now (queries then cover hot only), else None."""
+        """Why the cold archive is unreadable right now (queries over the views then fail), else None."""
         return self._views.cold_error
+
+    @property
+    def cold_tables(self) -> dict[str, ColdTable]:
+        """The cold tables the views read now, by event type."""
+        return dict(self._views.tables)
 
     # --- cursors and views ---------------------------------------------------------
 
-    def refresh(self, cur: duckdb.DuckDBPyConnection | None = None) -> None:
-        """Re-read the cold listing and rebuild the views (callers hold the write lock or own the store)."""
+    def refresh(self, types: list[str] | None = None) -> None:
+        """Reload the cold tables (all, or only ``types``) and swap the views to them.
+
+        The archive is read outside the lock (on S3 that takes round trips); only the
+        swap holds it, so ingest never waits for the network.
+        """
         self._check_open()
-        own = cur is None
-        cur = cur or self.hot.con.cursor()
+        if self._views.cold_error:
+            types = None
+        self._cold_checked = time.monotonic()
         try:
-            self.hot.refresh_columns()
-            self._views = ViewState.build(self.hot, self.cold, cur, self._views.generation + 1)
-        finally:
-            if own:
+            loaded, error = self.cold.load_all(types), None
+        except ArchiveUnavailable as exc:
+            # Ingest keeps running; queries over the views fail with this until it is back.
+            log.warning("%s", exc)
+            loaded, error = {}, str(exc)
+        self.swap_views(loaded, error, replace=types is None)
+
+    def swap_views(
+        self,
+        tables: Mapping[str, ColdTable],
+        error: str | None = None,
+        *,
+        replace: bool = False,
+        before: Any = None,
+    ) -> None:
+        """Under the write lock: run ``before()`` (e.g. a hot commit), then show ``tables``.
+
+        ``replace`` drops every table not in ``tables``; otherwise they update the current set.
+        """
+        with self._lock.write():
+            if before is not None:
+                before()
+            prev = self._views
+            merged = {} if error else dict(tables) if replace else {**prev.tables, **tables}
+            cur = self.hot.con.cursor()
+            try:
+                self.hot.refresh_columns()
+                self._views = ViewState.build(self.hot, cur, prev.generation + 1, merged, error)
+            finally:
                 cur.close()
+
+    def _retry_cold(self) -> None:
+        # Try an unreachable archive again, at most every COLD_RETRY_S, from a query (never
+        # from ingest): the archive coming back needs no restart.
+        if self._views.cold_error and time.monotonic() - self._cold_checked >= COLD_RETRY_S:
+            self.refresh()
 
     def _new_cursor(self, types: list[str] | None = None) -> duckdb.DuckDBPyConnection:
         self._check_open()
@@ -170,6 +231,7 @@ class Store:
         result to the end before the next ``cursor().execute`` on the same thread. Closing
         it is allowed: the next call makes a new one.
         """
+        self._retry_cold()
         with self._lock.read():
             cur = self._thread_cursor("public")
             try:
@@ -258,7 +320,8 @@ class Store:
 
         >>> store.query("SELECT count(*) AS n FROM v_signal WHERE day = ?", [day])  # doctest: +SKIP
         """
-        with self._lock.read():
+        self._retry_cold()
+        with self._lock.read(), _archive_errors():
             cur = self._thread_cursor()
             res = cur.execute(sql, params or [])
             cols = [d[0] for d in res.description or []]
@@ -266,7 +329,8 @@ class Store:
 
     def arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         """Run ``sql`` over the views; the result as an Arrow table."""
-        with self._lock.read():
+        self._retry_cold()
+        with self._lock.read(), _archive_errors():
             return self._thread_cursor().sql(sql, params=params or None).to_arrow_table()
 
     def iter_events(self, start: datetime, end: datetime, types: list[str] | None = None) -> Iterator[Event]:
@@ -283,24 +347,30 @@ class Store:
 
     def _iter_type(self, etype: str, start: datetime, end: datetime) -> Iterator[Event]:
         sql = f"SELECT * FROM {view_name(etype)} WHERE day BETWEEN ? AND ? AND ts >= ? AND ts < ? ORDER BY ts, event_id"
-        with self._lock.read():
+        self._retry_cold()
+        with self._lock.read(), _archive_errors():
             cur = self._new_cursor([etype])
             reader = cur.sql(sql, params=[start.date(), end.date(), start, end]).to_arrow_reader(batch_size=_ITER_BATCH)
         try:
-            for batch in reader:
-                yield from rows_to_events(batch, etype)
+            with _archive_errors():
+                for batch in reader:
+                    yield from rows_to_events(batch, etype)
         finally:
             reader.close()
             cur.close()
 
     def last_day(self) -> date | None:
         """The last UTC day with any event, in either tier."""
-        days = [f.day for fl in self._views.files.values() for f in fl]
+        self._retry_cold()
+        days = [max(t.rows_by_day) for t in self._views.tables.values() if t.rows_by_day]
         parts = [f"SELECT max(day) AS d FROM {table_name(t)}" for t in EVENT_TYPES if table_name(t) in self.hot.columns]
         if parts:
             row = self.query(f"SELECT max(d) AS d FROM ({' UNION ALL '.join(parts)})")
             if row and row[0]["d"] is not None:
                 days.append(row[0]["d"])
+        if not days and self._views.cold_error:
+            # Cold holds only days older than hot's: with hot empty the answer is in cold.
+            raise ArchiveUnavailable(self._views.cold_error)
         return max(days) if days else None
 
     def counts(self, day: date | None = None) -> dict[str, int]:
