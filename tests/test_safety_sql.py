@@ -89,9 +89,9 @@ def locked_store(tmp_path: Path) -> Iterator[Store]:
         old = datetime.now(UTC) - timedelta(days=30)
         events = [e.model_copy(update={"ts": old}) for e in sample_events("signal", n=5, seed=3)]
         store.write_events(events + list(sample_events("signal", n=3, seed=4)))
-        store.roll()  # the old days move to the Parquet archive: the views read files
+        store.roll()  # the old days move to the Delta archive: the views read registered Arrow datasets
         store.hot.con.execute("CREATE TABLE job_runs (run_id BIGINT, error VARCHAR)")  # as the daemon's ledger
-        lock_down(store.hot.con, [store.cold.root] if store.cold.is_local else [])
+        lock_down(store.hot.con)  # no directory needs to stay readable
         yield store
 
 
@@ -112,8 +112,13 @@ def test_reads_of_the_event_views_pass(locked_store: Store, sql: str, params: li
 
 def test_locked_database_refuses_files_even_unchecked_but_reads_both_tiers(locked_store: Store) -> None:
     cur = locked_store.cursor()
-    assert locked_store.cold.files(), "the fixture must have archived days"
-    assert cur.execute("SELECT count(*) FROM v_signal").fetchone() == (8,)  # hot + cold Parquet
+    assert locked_store.cold_tables, "the fixture must have archived days"
+    assert cur.execute("SELECT count(*) FROM v_signal").fetchone() == (8,)  # hot + cold Delta table
+    # A roll after the lock-down: the new table version is read through the locked database too.
+    late = datetime.now(UTC) - timedelta(days=29)
+    locked_store.write_events([e.model_copy(update={"ts": late}) for e in sample_events("signal", n=2, seed=9)])
+    assert locked_store.roll().rows == 2
+    assert locked_store.cursor().execute("SELECT count(*) FROM v_signal").fetchone() == (10,)
     for sql in ("SELECT content FROM read_text('/proc/self/environ')", "SELECT * FROM glob('/*')"):
         with pytest.raises(Exception, match="disabled by configuration"):
             cur.execute(sql).fetchall()

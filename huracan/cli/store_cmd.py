@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from huracan.cli.errors import EXIT_ARCHIVE_UNAVAILABLE
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, print_json, settings
+from huracan.cli.errors import EXIT_ARCHIVE_UNAVAILABLE
 from huracan.cli.term import cell, safe
 
 app = typer.Typer(help="The event store: hot DuckDB + cold Delta Lake archive.", no_args_is_help=True)

@@ -147,9 +147,9 @@ class Daemon:
         """No file or network access from SQL for this process's database (see sql_guard)."""
         from huracan.daemon.sql_guard import lock_down
 
-        cold = self.store.cold
-        local_root = [str(cold.root)] if getattr(cold, "is_local", False) else []
-        lock_down(self.store.hot.con, local_root)
+        # The views read the cold Delta tables as registered Arrow datasets, never by
+        # path: DuckDB itself needs no directory (issue 15).
+        lock_down(self.store.hot.con)
 
     def _dispatch_alert(self, alert: Any) -> None:
         """Send an alert to the notifiers from any thread (the sends run on the loop).
