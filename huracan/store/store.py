@@ -219,6 +219,12 @@ class Store:
             with self._cursors_lock:
                 self._cursors.add(cur)
         if state["gen"] != self._views.generation:
+            # A result this thread left unread (fetchone) blocks re-registering the cold
+            # datasets (DuckDB 2); asking for the cursor again means that read is over.
+            try:
+                state["cur"].abort()
+            except duckdb.Error:
+                pass
             install_views(state["cur"], self.hot, self.cold, self._views, list(EVENT_TYPES))
             state["gen"] = self._views.generation
         cur = state["cur"]
