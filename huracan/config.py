@@ -76,7 +76,7 @@ class IngestSettings(Section):
 class StoreSettings(Section):
     hot_days: int = Field(7, ge=1, description="days kept in the hot DuckDB before the nightly roll")
     cold_uri: str | None = Field(
-        None, description="pyarrow filesystem URI of the Parquet archive; default <data_dir>/cold"
+        None, description="local path or s3:// URI of the Delta Lake archive; default <data_dir>/cold"
     )
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int = Field(2, ge=1)
@@ -102,26 +102,23 @@ def _offline_probe(uri: str) -> str | None:
 
 
 def check_cold_uri(uri: str) -> None:
-    """Raise ``ValueError`` unless pyarrow can parse ``uri`` as a filesystem — offline, no I/O.
+    """Raise ``ValueError`` unless the archive can open ``uri`` — offline, no I/O.
 
-    A URI pyarrow rejects (``s3://b/x?bogus=1``) used to pass ``config check`` and fail
-    every read with a traceback (issue 13). Local paths need no check (and no pyarrow
-    import). pyarrow resolves an S3 bucket's region over the network when the URI names
-    none, so the check supplies a placeholder region; HDFS URIs connect when parsed and
-    are left to the store.
+    A URI the store rejects (``s3://b/x?bogus=1``) used to pass ``config check`` and fail
+    every read with a traceback (issue 13). Local paths need no check. The store's own
+    parser (:class:`huracan.store.location.Location`) decides, so the two never disagree.
     """
     probe = _offline_probe(uri)
     if probe is None:
         return
-    import pyarrow as pa
-    import pyarrow.fs as pafs
+    # The archive's own parser (issue 15): what passes here is what the store opens.
+    from huracan.store.location import Location
 
     try:
-        pafs.FileSystem.from_uri(probe)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, ValueError, TypeError) as exc:
+        Location.parse(uri).filesystem()
+    except ValueError as exc:
         raise ValueError(
-            f"{uri!r} is not a filesystem URI pyarrow can open: {exc}. "
-            "Use a local path or e.g. s3://bucket/prefix?region=eu-west-1"
+            f"{exc}. Use a local path or an s3:// URI with pyarrow's S3 options, e.g. s3://bucket/prefix?region=eu-west-1"
         ) from None
 
 
