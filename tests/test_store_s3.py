@@ -106,3 +106,21 @@ def test_s3_going_away_is_an_error_not_a_partial_answer(s3_endpoint: str, data_d
         with pytest.raises(ArchiveUnavailable):
             store.query("SELECT count(*) FROM v_alert")
         assert store.write_events(list(sample_events("alert", n=1, seed=3))) == 1
+
+
+def test_migrate_a_legacy_archive_on_s3(s3_endpoint: str, data_dir: Path) -> None:
+    from huracan.store.migrate import migrate
+    from tests.test_store_migrate import V1_DAY, build_legacy
+
+    uri = f"s3://huracan-test/legacy?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1"
+    counts = build_legacy(uri)
+    report = migrate(ColdArchive(uri))
+    assert {t.type: t.rows for t in report.tables} == counts
+    cold = ColdArchive(uri)
+    assert cold.listing() == (sorted(counts), [])  # the Parquet prefixes are gone
+    with Store.open(load_config(data_dir=data_dir, store={"cold_uri": uri})) as store:
+        assert store.counts()["shadow_outcome"] == counts["shadow_outcome"]
+        [n] = store.query(
+            f"SELECT count(*) AS n FROM v_shadow_outcome WHERE NOT counterfactual AND day = DATE '{V1_DAY}'"
+        )
+        assert n == {"n": 2}

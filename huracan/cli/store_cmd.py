@@ -95,3 +95,45 @@ def roll(
     console.print(f"rolled {report.rows:,} events in {len(report.moved)} Delta commits (days {days or 'none'})")
     if report.reconciled:
         console.print(f"finished an interrupted roll: {report.reconciled:,} hot rows were already archived")
+
+
+@app.command("migrate")
+def migrate(
+    ctx: typer.Context,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Convert a Parquet archive written by a release before Delta Lake into the Delta tables.
+
+    One commit per event type; old schema versions are upgraded; the Parquet files are
+    deleted only once their rows are in the table. Safe to rerun. Stop the daemon first.
+    """
+    from huracan.store import ArchiveUnavailable, Store, StoreLockedError
+    from huracan.store.migrate import migrate as run_migrate
+
+    cfg = settings(ctx, config, data_dir)
+    try:
+        # The writer's lock: no daemon may roll into the archive while it is converted.
+        with Store.open(cfg) as store:
+            report = run_migrate(store.cold, progress=None if as_json else lambda m: console.print(safe(m)))
+            store.refresh()
+    except StoreLockedError:
+        fail(
+            "the daemon holds the store; the archive cannot be migrated while it runs",
+            hint="stop it (`systemctl stop huracan`), run `huracan store migrate`, then start it again",
+        )
+    except ArchiveUnavailable as exc:
+        fail(str(exc), hint="fix the cause and rerun: the migration is idempotent", code=EXIT_ARCHIVE_UNAVAILABLE)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    if not report.tables:
+        console.print(f"nothing to migrate: {safe(report.uri)} holds no Parquet archive of an older release")
+        return
+    for t in report.tables:
+        note = " (committed by an earlier run; files removed now)" if t.already_done else ""
+        console.print(
+            f"{t.type}: {t.rows:,} rows from {t.files:,} files, {t.days} days → Delta version {t.version}{note}"
+        )
+    console.print(f"migrated {report.rows:,} rows into {len(report.tables)} Delta tables at {safe(report.uri)}")

@@ -24,7 +24,8 @@ from datetime import date
 import duckdb
 
 from huracan.store.cold import ColdArchive, ColdTable
-from huracan.store.hot import HotDB, table_name, view_name
+from huracan.store.hot import HotDB, quote, sql_type, table_name, view_name
+from huracan.store.schema import arrow_schema
 
 __all__ = ["RWLock", "ViewState", "install_views"]
 
@@ -108,11 +109,13 @@ class ViewState:
         return cls(generation, tables, overlap)
 
 
-def _failing_select(message: str) -> str:
-    # error() in a one-row relation joined to every row: DuckDB cannot prune it away, so
-    # any query reading the view raises (a filter or projection alone would skip it).
+def _failing_arm(etype: str, message: str) -> str:
+    # Every column is computed from error(): DuckDB cannot prove this arm empty or prune
+    # it (a constant NULL column would let a filter on it fold the arm away), so any query
+    # that reads the view raises, whatever it filters or projects.
     lit = "'" + message.replace("'", "''") + "'"
-    return f"(SELECT error({lit}) AS _huracan_cold) AS _c WHERE _c._huracan_cold IS NULL"
+    cols = ", ".join(f"CAST(_c._e AS {sql_type(f.type)}) AS {quote(f.name)}" for f in arrow_schema(etype))
+    return f"SELECT {cols} FROM (SELECT error({lit}) AS _e) AS _c"
 
 
 def install_views(
@@ -122,7 +125,7 @@ def install_views(
     for etype in types:
         hot_sql = hot.source(etype)
         if state.cold_error:
-            sql = f"SELECT h.* FROM ({hot_sql}) AS h, {_failing_select(state.cold_error)}"
+            sql = f"{hot_sql} UNION ALL BY NAME {_failing_arm(etype, state.cold_error)}"
             cur.execute(f"CREATE OR REPLACE TEMP VIEW {view_name(etype)} AS {sql}")
             continue
         table = state.tables.get(etype)
