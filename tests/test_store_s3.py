@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -124,3 +125,24 @@ def test_migrate_a_legacy_archive_on_s3(s3_endpoint: str, data_dir: Path) -> Non
             f"SELECT count(*) AS n FROM v_shadow_outcome WHERE NOT counterfactual AND day = DATE '{V1_DAY}'"
         )
         assert n == {"n": 2}
+
+
+def test_backup_to_s3_and_restore_from_it(s3_endpoint: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from huracan.cli import app
+    from tests.test_store_backup import fill, host, state
+
+    runner = CliRunner()
+    old = host(tmp_path / "old", tmp_path / "archive")
+    old.data_dir.mkdir()
+    fill(old)
+    dest = f"s3://huracan-test/backups?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1"
+    res = runner.invoke(app, ["--data-dir", str(old.data_dir), "store", "backup", dest, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["uri"].startswith("s3://huracan-test/backups/huracan-backup-")
+    new = host(tmp_path / "new", tmp_path / "archive")
+    new.data_dir.mkdir()
+    res = runner.invoke(app, ["--data-dir", str(new.data_dir), "store", "restore", dest])
+    assert res.exit_code == 0, res.output
+    assert state(new) == state(old)

@@ -137,3 +137,73 @@ def migrate(
             f"{t.type}: {t.rows:,} rows from {t.files:,} files, {t.days} days → Delta version {t.version}{note}"
         )
     console.print(f"migrated {report.rows:,} rows into {len(report.tables)} Delta tables at {safe(report.uri)}")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    dest: Annotated[str, typer.Argument(help="A local path or s3:// URI; the backup goes in a new folder under it.")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Back up what the cold archive does not hold: the hot tier, the registry, the ledgers, the digests.
+
+    The hot tier is one consistent snapshot, taken by the daemon when it runs (else
+    here). Every file is listed with its SHA-256 in manifest.json, written last.
+    """
+    from huracan.daemon.access import auth_headers, find_daemon
+    from huracan.store import Store
+    from huracan.store.backup import BackupError, take_snapshot
+    from huracan.store.backup import backup as run_backup
+
+    cfg = settings(ctx, config, data_dir)
+    url = find_daemon(cfg)
+    if url:
+        import httpx
+
+        r = httpx.post(f"{url}/v1/store/snapshot", headers=auth_headers(cfg), timeout=600)
+        if r.status_code != 200:
+            fail(f"the daemon at {url} could not snapshot the hot tier ({r.status_code}): {safe(r.text[:300])}")
+        snapshot = r.json()
+    else:
+        with Store.open(cfg) as store:
+            snapshot = take_snapshot(store)
+    try:
+        manifest = run_backup(cfg, snapshot, dest)
+    except (BackupError, ValueError) as exc:
+        fail(str(exc), hint="check DEST and its credentials, then rerun (each run writes a new folder)")
+    if as_json:
+        print_json(manifest)
+        return
+    rows = sum(manifest["hot_tables"].values())
+    size = sum(f["bytes"] for f in manifest["files"])
+    console.print(
+        f"backed up {rows:,} hot rows in {len(manifest['hot_tables'])} tables and "
+        f"{len(manifest['files'])} files ({_size(size)}) to {safe(manifest['uri'])}"
+    )
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    src: Annotated[str, typer.Argument(help="A backup folder, or the DEST given to backup (its newest backup).")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring a new host up from a backup: the hot tier, the registry, the ledgers, the digests.
+
+    The data dir must not hold a store yet. Every file is checked against the backup's
+    manifest first. The cold archive stays where it is (store.cold_uri).
+    """
+    from huracan.store.backup import BackupError
+    from huracan.store.backup import restore as run_restore
+
+    cfg = settings(ctx, config, data_dir)
+    try:
+        out = run_restore(cfg, src, progress=None if as_json else lambda m: console.print(safe(m)))
+    except (BackupError, ValueError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(out)

@@ -246,4 +246,11 @@ def build_app(daemon: Daemon) -> FastAPI:
         body = await asyncio.to_thread(daemon.prometheus)  # reads the ledger: off the loop
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
+    @app.post("/v1/store/snapshot", dependencies=[Depends(auth)], responses=_errors(401))
+    async def store_snapshot() -> dict[str, Any]:
+        """A consistent Parquet snapshot of the hot tier under the data dir (`huracan store backup`, issue 15)."""
+        from huracan.store.backup import take_snapshot
+
+        return await asyncio.to_thread(take_snapshot, daemon.store)
+
     return app
