@@ -14,7 +14,7 @@ from huracan.council import arun_council, run_council
 from huracan.council.budget import Ledger
 from huracan.council.numbers import extract_numbers
 from huracan.council.offline import offline_completion, offline_reply, task_of
-from huracan.council.placeholders import PLACEHOLDER_RE, REMOVED
+from huracan.council.placeholders import PLACEHOLDER_RE
 from huracan.council.prompts import analyst_messages
 from huracan.council.verifier import verify
 
@@ -151,12 +151,20 @@ def test_fallback_judge_runs_when_the_judge_fails(cfg: Settings) -> None:
     assert r.judge_model == "huracan/offline" and r.mode != "deterministic"
 
 
-def test_judge_numbers_that_never_verify_are_removed(cfg: Settings) -> None:
-    bad = json.dumps({"verdict": "Verdict: fine.", "digest": "AUC reached 0.8642 and {auc.bogus} held."})
+def test_judge_claims_that_never_verify_are_removed_with_their_sentence(cfg: Settings) -> None:
+    digest = "AUC reached 0.8642. ECE held at {auc.bogus}. The live win rate was 58.3 %. AUC was {auc}."
+    bad = json.dumps({"verdict": "Verdict: mixed.", "digest": digest})
     r = run_council(SNAP, cfg, completion=scripted({("judge", None): [bad], ("revise", None): [bad, bad]}))
     assert r.revision_rounds == cfg.council.max_revision_rounds
-    assert "0.8642" not in r.text and REMOVED in r.text
-    assert {f.kind for f in r.flags} >= {"unverified_number", "unknown_placeholder"}
+    assert r.text == "Verdict: mixed.\n\nAUC was 0.712."
+    assert [f.kind for f in r.flags if f.kind != "canary"] == [
+        "unverified_number",
+        "unknown_placeholder",
+        "wrong_record",
+    ]
+    # nothing model-written and unverified reaches the flags' details or the notes
+    assert all("0.8642" not in f.detail and "58.3" not in f.detail for f in r.flags)
+    assert all("0.8642" not in n for n in r.notes)
 
 
 def test_canary_miss_raises_a_critical_alert(cfg: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,12 +172,15 @@ def test_canary_miss_raises_a_critical_alert(cfg: Settings, monkeypatch: pytest.
 
     def blind(text: str, snapshot: Any) -> Any:  # a verifier that lets everything through
         report = verify(text, snapshot)
-        report.numbers = [n.model_copy(update={"metric_id": "auc", "field": "value"}) for n in report.numbers]
+        report.numbers = [n.model_copy(update={"failure": None}) for n in report.numbers]
+        report.directions = [d.model_copy(update={"failure": None}) for d in report.directions]
         return report
 
     monkeypatch.setattr(canary, "verify", blind)
     r = run_council(SNAP, cfg, completion=offline_completion)
     assert r.canary is not None and not r.canary.caught
+    assert {c.kind for c in r.canary.cases} == {"near_miss", "wrong_metric", "wrong_direction"}
+    assert not any(c.caught for c in r.canary.cases)
     assert r.alerts[0]["name"] == "council_canary_missed" and r.alerts[0]["severity"] == "CRITICAL"
     assert any(f.kind == "canary" for f in r.flags)
 

@@ -28,15 +28,42 @@ def _text(tmp_path: Path, body: str) -> Path:
 
 
 def test_verify_passes_a_true_text(tmp_path: Path, snap_file: Path) -> None:
-    t = _text(tmp_path, "On 2025-11-06 AUC was {auc} ({auc.delta_1d}); shadow win rate 58.3 %, 1,204 trades.\n")
+    t = _text(tmp_path, "On 2025-11-06 AUC was {auc} ({auc.delta_1d}); shadow win rate 58.3 % on 1,204 trades.\n")
     res = runner.invoke(app, ["council", "verify", "--snapshot", str(snap_file), "--text", str(t), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["ok"] is True
-    assert [n["matched"] for n in out["numbers"]] == [
-        "auc.value", "auc.delta_1d", "shadow_win_rate.value", "shadow_win_rate.n",  # the sentence is about the win rate
-    ]  # fmt: skip
-    assert "date" in out["policy"]
+    assert [(n["number"], n["metric"], n["matched"], n["ok"]) for n in out["numbers"]] == [
+        ("2025-11-06", None, "snapshot_date", True),
+        ("0.712", "auc", "auc.value", True),
+        ("+0.012", "auc", "auc.delta_1d", True),
+        ("58.3 %", "shadow_win_rate", "shadow_win_rate.value", True),
+        ("1,204", "shadow_win_rate", "shadow_win_rate.n", True),  # the win rate's sample size
+    ]
+    assert out["removed"] == [] and "time" in out["policy"]
+
+
+def test_verify_reports_each_claim_with_its_metric_and_failure(tmp_path: Path, snap_file: Path) -> None:
+    body = (
+        "The live win rate was 58.3 %. AUC was 0.8642 and {nope}. ECE improved to 0.041. "
+        "On 2026-11-29 the AUC was 0.712. AUC rose to 0.712 (+0.012)."
+    )
+    res = runner.invoke(app, ["council", "verify", "-s", str(snap_file), "-t", str(_text(tmp_path, body)), "--json"])
+    assert res.exit_code == 1
+    out = json.loads(res.output)
+    rows = {(n["number"], n["metric"], n["failure"]) for n in out["numbers"] if not n["ok"]}
+    assert rows == {
+        ("58.3 %", "live_win_rate", "wrong_record"),
+        ("0.8642", "auc", "unverified"),
+        ("2026-11-29", None, "unverified"),
+    }
+    bad_words = [(d["word"], d["metric"], d["failure"]) for d in out["directions"] if not d["ok"]]
+    assert bad_words == [("improved", "ece", "wrong_direction")]
+    assert [(d["word"], d["ok"]) for d in out["directions"] if d["ok"]] == [("rose", True)]
+    assert out["unknown_placeholders"][0]["placeholder"] == "{nope}"
+    assert len(out["removed"]) == 4 and out["published"] == "AUC rose to 0.712 (+0.012)."
+    wrong = next(n for n in out["numbers"] if n["number"] == "58.3 %")
+    assert wrong["elsewhere"] == "shadow_win_rate.value" and wrong["action"] == "removed"
 
 
 def test_verify_fails_and_lists_an_invented_number(tmp_path: Path, snap_file: Path) -> None:

@@ -18,7 +18,6 @@ from huracan.config import AnalystSettings, Settings, load_config
 from huracan.council import run_council
 from huracan.council.budget import Ledger
 from huracan.council.offline import offline_reply, task_of
-from huracan.council.placeholders import REMOVED
 from huracan.council.schema import CallCost
 from huracan.council.verifier import verify
 
@@ -204,17 +203,23 @@ def test_citing_a_metric_that_does_not_exist_is_a_validation_error(fake: Fake, c
 
 
 def _invented() -> str:
-    return json.dumps({"verdict": "Verdict: the Engine learned.", "digest": "AUC jumped to 0.8642, up 3.5 pp."})
+    return json.dumps(
+        {
+            "verdict": "Verdict: AUC is {auc}.",
+            "digest": "AUC jumped to 0.8642, up 3.5 pp. ECE improved to {ece}. Brier was {brier}.",
+        }
+    )
 
 
 def test_a_judge_that_invents_numbers_then_fixes_them(fake: Fake, cfg: Settings) -> None:
     fake.behaviour = lambda p, t, role, n: _invented() if t == "judge" else None
     r = run_council(SNAP, cfg)
     revision = [m for p, t, _, m in fake.seen if t == "revise"][0][-1]["content"]
-    assert "'0.8642'" in revision and "'3.5 pp'" in revision
+    assert "'0.8642'" in revision and "'3.5 pp'" in revision and "{auc}" in revision  # the fix to write
+    assert "'improved'" in revision  # a direction the snapshot does not support goes back too
     assert r.revision_rounds == 1 and r.mode == "council"
-    assert "0.8642" not in r.text and REMOVED not in r.text
-    assert not [f for f in r.flags if f.kind == "unverified_number"]
+    assert "0.8642" not in r.text and "[" not in r.text
+    assert not [f for f in r.flags if f.kind in ("unverified_number", "wrong_record", "wrong_direction")]
 
 
 def test_a_judge_that_never_fixes_them(fake: Fake, cfg: Settings) -> None:
@@ -222,10 +227,33 @@ def test_a_judge_that_never_fixes_them(fake: Fake, cfg: Settings) -> None:
     r = run_council(SNAP, cfg)
     assert r.revision_rounds == cfg.council.max_revision_rounds
     assert fake.calls(task="revise") == cfg.council.max_revision_rounds
-    assert "0.8642" not in r.text and "3.5" not in r.text and r.text.count(REMOVED) == 2
-    flagged = [f.text for f in r.flags if f.kind == "unverified_number"]
-    assert flagged == ["0.8642", "3.5 pp"]
-    assert [v.action for v in r.verification].count("removed") == 2
+    # the whole sentence goes, not just its numbers: no hole keeps the claim's shape
+    assert r.text == "Verdict: AUC is 0.712.\n\nBrier was 0.213."
+    assert [f.kind for f in r.flags if f.kind != "canary"] == ["unverified_number", "wrong_direction"]
+    assert {v.text for v in r.verification if v.action == "removed"} == {"0.8642", "3.5 pp", "0.041"}
+
+
+def test_a_judge_that_keeps_guessing_cannot_guess_its_way_in(fake: Fake, cfg: Settings) -> None:
+    # Round 0 invents; each revision guesses another literal, the last one a true value of
+    # the wrong metric, then the true AUC itself. A revised number must be a placeholder.
+    guesses = iter(["0.7000", "58.3 %", "0.712"])
+
+    def judge(p: str, t: str | None, role: str | None, n: int) -> str | None:
+        if t == "judge":
+            return json.dumps({"verdict": "Verdict: a quiet day.", "digest": "AUC was 0.8642."})
+        if t == "revise":
+            return json.dumps({"verdict": "Verdict: a quiet day.", "digest": f"AUC was {next(guesses)}."})
+        return None
+
+    fake.behaviour = judge
+    cfg.council.max_revision_rounds = 3
+    r = run_council(SNAP, cfg)
+    assert r.revision_rounds == 3
+    assert r.text == "Verdict: a quiet day."
+    revisions = [m[-1]["content"] for p, t, _, m in fake.seen if t == "revise"]
+    assert all("{auc}" in rev for rev in revisions)  # every round names the placeholder to write
+    (last,) = [v for v in r.verification if v.text == "0.712"]
+    assert last.action == "removed" and "must be a placeholder" in last.detail
 
 
 def test_judge_failure_runs_the_fallback_judge(fake: Fake, cfg: Settings) -> None:

@@ -81,7 +81,10 @@ def test_learning_insight_reads_like_the_brief() -> None:
     )
     snap.insights = build_insights(snap)
     top = snap.insights[0]
-    assert top["text"] == "AUC +0.012 to 0.713 on 5,412 samples; model 3f2a1b9c ready for Hamilton"
+    assert top["text"] == (
+        "AUC change vs the previous training +0.012; reported AUC 0.713; 5,412 training samples; "
+        "model 3f2a1b9c ready for Hamilton"
+    )
     assert top["kind"] == "learning"
     assert top["metric_ids"] == ["model_auc_change", "model_auc_reported", "samples_total", "model_ready"]
     assert_numbers_verified(snap)

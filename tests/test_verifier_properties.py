@@ -1,5 +1,5 @@
-"""Property tests: any snapshot number, written in any supported way, is verified; any
-number perturbed beyond its printed precision is caught."""
+"""Property tests: any snapshot number, written in any supported way *and said to be the
+field it is*, is verified; any number perturbed beyond its printed precision is caught."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def alternatives(m: MetricValue, which: str) -> list[str]:
     p = m.precision
     if m.unit == "fraction" and not which.startswith("pct") and which != "n":
         out.append(f"{raw:{'+' if delta else ''}.{p + 2}f}")  # the fraction itself
-        out.append(f"{raw * 1e4:{'+' if delta else ''}.{p}f} bps")
+        if delta:
+            out.append(f"{raw * 1e4:+.{p}f} bps")  # a change of a rate in bps
     if m.unit == "seconds" and which not in ("n", "pct_1d"):
         out.append(f"{raw * 1000:{'+' if delta else ''}.{p}f} ms")
     if m.unit == "ms" and which not in ("n", "pct_1d"):
@@ -67,12 +68,26 @@ def alternatives(m: MetricValue, which: str) -> list[str]:
     return out
 
 
+#: How a careful writer says which field a number is.
+SAID = {
+    "value": "Metric under test was {} today.",
+    "low": "Metric under test: interval low end {}.",
+    "high": "Metric under test: interval high end {}.",
+    "baseline_1d": "Metric under test was {} yesterday.",
+    "baseline_7d": "Metric under test: 7-day mean of {}.",
+    "delta_1d": "Metric under test changed by {} vs yesterday.",
+    "delta_7d": "Metric under test changed by {} vs the 7-day mean.",
+    "pct_1d": "Metric under test changed by {} vs yesterday.",
+    "n": "Metric under test rests on {} observations.",
+}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(metrics(), st.sampled_from(WHICH), st.data())
 def test_any_snapshot_value_in_any_format_is_verified(m: MetricValue, which: str, data: Any) -> None:
     assume(number_of(m, which) is not None)
     written = data.draw(st.sampled_from(alternatives(m, which)))
-    report = verify(f"Metric under test: {written} today.", snap(m))
+    report = verify(SAID[which].format(written), snap(m))
     assert report.numbers, f"nothing extracted from {written!r}"
     assert report.ok, f"{written!r} ({which} of {m.unit} {number_of(m, which)!r}) was not verified: {report.numbers}"
 
@@ -102,5 +117,5 @@ def test_a_value_perturbed_beyond_tolerance_is_caught(m: MetricValue, which: str
     printed = format_number(fake / scale, m.unit, m.precision, signed=which.startswith("delta"),
                             delta=which.startswith("delta"))  # fmt: skip
     assume(printed != shown)
-    report = verify(f"Metric under test: {printed} today.", snap(m))
+    report = verify(SAID[which].format(printed), snap(m))
     assert report.unverified, f"{printed!r} passed as {report.numbers} though the truth is {shown!r}"

@@ -4,7 +4,7 @@ Each insight is a sentence built only from snapshot numbers, formatted by
 :func:`huracan.analytics.format.format_value` (so the number verifier finds every one
 of them in the snapshot), plus the metric ids it rests on::
 
-    {"text": "AUC +0.012 to 0.713 on 5,412 samples; model 3f2a1b9c ready for Hamilton",
+    {"text": "AUC change vs the previous training +0.012; reported AUC 0.713; 5,412 training samples; model …",
      "metric_ids": ["model_auc_change", "model_auc_reported", "samples_total", "model_ready"],
      "importance": 0.9, "kind": "learning"}
 
@@ -67,10 +67,13 @@ def _learning(s: MetricsSnapshot) -> list[dict[str, Any]]:
     change, auc, samples = s.get("model_auc_change"), s.get("model_auc_reported"), s.get("samples_total")
     if not (_has(change) and _has(auc)) or change is None or auc is None:
         return []
-    text = f"AUC {format_number(change.value, change.unit, change.precision, signed=True)} to {format_value(auc)}"
+    # Each number next to the name of its own metric: the council's verifier binds a number to
+    # the metric its clause names (issue 11), so "AUC +0.012" would read as model_auc's change.
+    change_text = format_number(change.value, change.unit, change.precision, signed=True)
+    text = f"AUC change vs the previous training {change_text}; reported AUC {format_value(auc)}"
     ids = [change.id, auc.id]
     if _has(samples) and samples is not None:
-        text += f" on {format_value(samples)} samples"
+        text += f"; {format_value(samples)} training samples"
         ids.append(samples.id)
     r = s.readiness
     if r is not None and r.model_id:

@@ -234,6 +234,8 @@ def _metric_value(
         interval=interval,
         plugin=plugin,
         key=spec.key,
+        synonyms=tuple(spec.synonyms),
+        parts={k: tuple(v) for k, v in spec.parts.items()},
         **mv,
     )
 

@@ -100,6 +100,10 @@ class MetricValue(_Frozen):
     plugin: str = "builtin"
     #: a key metric (``MetricSpec.key``): the digest's sections always show it
     key: bool = False
+    #: other names of the metric (``MetricSpec.synonyms``): what the number verifier links
+    synonyms: tuple[str, ...] = ()
+    #: the metric's parts in id order, each with the words that name it (``MetricSpec.parts``)
+    parts: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("value")
     @classmethod

@@ -14,7 +14,7 @@ from huracan.cli.term import MAX_TEXT, cell, cells, safe
 if TYPE_CHECKING:
     from huracan.analytics.snapshot import MetricsSnapshot
     from huracan.config import Settings
-    from huracan.council.schema import CouncilResult, VerifiedNumber
+    from huracan.council.schema import CouncilResult, DirectionCheck, VerifiedNumber
 
 app = typer.Typer(help="The AI council: analysts, judge, number verifier, cost.", no_args_is_help=True)
 
@@ -67,23 +67,53 @@ def _number_rows(numbers: list[VerifiedNumber]) -> list[dict[str, Any]]:
         {
             "number": n.text,
             "span": [n.start, n.end],
-            "matched": f"{n.metric_id}.{n.field}" if n.metric_id else "unverified",
-            "action": n.action if n.metric_id or n.action == "removed" else "flagged",
+            "kind": n.kind,
+            "metric": n.metric_id,
+            "field": n.field,
+            "failure": n.failure,
+            "elsewhere": n.elsewhere,
+            "ok": n.verified,
+            "matched": (f"{n.metric_id}.{n.field}" if n.metric_id else n.field or "date") if n.verified else n.failure,
+            "action": n.action,
+            "detail": n.detail,
         }
         for n in numbers
     ]
 
 
-def _print_table(numbers: list[VerifiedNumber]) -> None:
+def _direction_rows(directions: list[DirectionCheck]) -> list[dict[str, Any]]:
+    return [
+        {
+            "word": d.text,
+            "span": [d.start, d.end],
+            "kind": d.kind,
+            "negated": d.negated,
+            "metric": d.metric_ids[0] if len(d.metric_ids) == 1 else (d.metric_ids or None),
+            "actual": d.actual,
+            "failure": d.failure,
+            "ok": d.ok,
+            "action": d.action,
+        }
+        for d in directions
+    ]
+
+
+def _print_table(numbers: list[VerifiedNumber], directions: list[DirectionCheck] = ()) -> None:  # type: ignore[assignment]
     from rich.table import Table
 
-    table = Table("number", "span", "matched", "action", title="verification", title_justify="left")
+    table = Table("number", "metric", "matched", "action", title="numbers", title_justify="left")
     for row in _number_rows(numbers):
-        style = "red" if row["matched"] == "unverified" else None
-        table.add_row(
-            *cells(row["number"], f"{row['span'][0]}–{row['span'][1]}", row["matched"], row["action"]), style=style
-        )
+        style = None if row["ok"] else "red"
+        matched = row["matched"] + (f" (is {row['elsewhere']})" if row["elsewhere"] and not row["ok"] else "")
+        table.add_row(*cells(row["number"], row["metric"] or "—", matched, row["action"]), style=style)
     console.print(table)
+    if directions:
+        table = Table("word", "metric", "snapshot", "verdict", title="direction words", title_justify="left")
+        for d in _direction_rows(directions):
+            metric = d["metric"] if isinstance(d["metric"], str) else ", ".join(d["metric"] or ["—"])
+            verdict = "ok" if d["ok"] else d["failure"]
+            table.add_row(*cells(d["word"], metric, d["actual"], verdict), style=None if d["ok"] else "red")
+        console.print(table)
 
 
 def _print_result(r: CouncilResult) -> None:
@@ -106,12 +136,14 @@ def _print_result(r: CouncilResult) -> None:
     console.print("\n[bold]Digest text[/]")
     console.print(cell(r.text, 100_000, lines=True), highlight=False)
     console.print()
-    _print_table(r.verification)
+    _print_table(r.verification, r.directions)
     for flag in r.flags:
         console.print(f"[yellow]flag[/] {safe(flag.kind)}: {safe(flag.detail)}", highlight=False)
     if r.canary:
-        mark = "[green]caught[/]" if r.canary.caught else "[bold red]MISSED[/]"
-        console.print(f"canary {safe(r.canary.planted)}: {mark}", highlight=False)
+        for case in r.canary.cases:
+            mark = "[green]caught[/]" if case.caught else "[bold red]MISSED[/]"
+            console.print(f"canary {safe(case.kind)}: {mark}", highlight=False)
+            console.print(cell(f"  {case.sentence}", MAX_TEXT), highlight=False)
     c = r.cost
     console.print(
         f"cost: ${c.run_usd:.4f} this run ({len(c.calls)} calls), ${c.month_to_date_usd:.2f} of "
@@ -155,15 +187,20 @@ def verify(
     text: Annotated[Path, typer.Option("--text", "-t", help="The text to check ('-' for stdin).")],
     json: JsonOpt = False,
 ) -> None:
-    """Check every number in a text against a snapshot; exit 0 only if all are verified.
+    """Check every number, date and direction word of a text against the metric it names.
 
-    Placeholders such as {auc} are rendered first. Unsupported change words ("improved"
-    about a change the snapshot marks as not significant) count as failures too.
+    Placeholders such as {model_auc} are rendered first. Each number is linked to the
+    metric its clause names (id, name or synonym) and must be a value of *that* metric
+    (``wrong_record`` if it is another's, ``unverified`` if it is nobody's); each
+    direction word ("rose", "improved", "is ready") must match the metric's change, its
+    significance, or the readiness verdict (``wrong_direction``). Exit 0 only if all hold;
+    the sentences that would be removed before publishing are listed.
     """
     import sys
 
     from huracan.council.numbers import POLICY
     from huracan.council.placeholders import render
+    from huracan.council.publish import publish
     from huracan.council.verifier import verify as verify_text
 
     snap = load_snapshot(snapshot)
@@ -173,28 +210,38 @@ def verify(
         raw = text.read_text(encoding="utf-8")
     else:
         fail(f"no such text file: {text}", code=2)
-    rendered = render(raw, snap, on_error="keep")
+    rendered = render(raw, snap)
     report = verify_text(rendered.text, snap, rendered.spans)
+    removed = report.failing_units()
+    numbers = [n.model_copy(update={"action": "removed" if any(u.start <= n.start < u.end for u in removed) else "kept"})
+               for n in report.numbers]  # fmt: skip
+    directions = [d.model_copy(update={"action": "removed" if any(u.start <= d.start < u.end for u in removed) else "kept"})
+                  for d in report.directions]  # fmt: skip
     ok = report.ok and not rendered.errors
     if json:
         print_json(
             {
                 "ok": ok,
-                "numbers": _number_rows(report.numbers),
+                "text": rendered.text,
+                "numbers": _number_rows(numbers),
+                "directions": _direction_rows(directions),
+                "removed": [{"span": [u.start, u.end], "kind": u.kind, "text": u.text(rendered.text)} for u in removed],
+                "published": publish(raw, snap).text,
                 "unknown_placeholders": [{"placeholder": p, "error": e} for p, e in rendered.errors],
-                "wording": [f.model_dump() for f in report.wording],
+                "wording": [d for d in _direction_rows(directions) if not d["ok"]],
                 "policy": POLICY,
             }
         )
     else:
-        _print_table(report.numbers)
+        _print_table(numbers, directions)
         for p, e in rendered.errors:
             console.print(f"[red]unknown placeholder[/] {safe(p)}: {safe(e)}", highlight=False)
-        for f in report.wording:
-            console.print(f"[red]wording[/] {safe(f.detail)} (…{safe(f.text)}…)", highlight=False)
-        n_bad = len(report.unverified) + len(rendered.errors) + len(report.wording)
-        summary = "every number verified" if ok else f"{n_bad} problem(s)"
-        console.print(f"{len(report.numbers)} number(s): {summary}")
+        for n in numbers:
+            if not n.verified:
+                console.print(cell(f"{n.failure} {n.text}: {n.detail}", MAX_TEXT, style="red"), highlight=False)
+        n_bad = len(report.unverified) + len(rendered.errors) + len(report.wrong_directions)
+        summary = "every claim verified" if ok else f"{n_bad} problem(s); {len(removed)} sentence(s) would be removed"
+        console.print(f"{len(numbers)} number(s), {len(directions)} direction word(s): {summary}")
     raise typer.Exit(0 if ok else 1)
 
 

@@ -137,7 +137,7 @@ async def _run_one(ctx: RunContext, analyst: AnalystSettings, model: str, substi
             ctx.notes.append(f"analyst {analyst.role}: {exc}; the offline analyst stood in")
             return await _run_one(ctx, analyst, OFFLINE_MODEL, model)
         except CallFailed as exc:
-            return record.model_copy(update={"status": "failed", "error": str(exc)})
+            return record.model_copy(update={"status": "failed", "error": str(exc), "reason": exc.reason})
         try:
             record.analysis = parse_analysis(content, ctx.snapshot)
             return record
@@ -148,7 +148,9 @@ async def _run_one(ctx: RunContext, analyst: AnalystSettings, model: str, substi
                 {"role": "assistant", "content": content},
                 {"role": "user", "content": render_template("invalid.j2", error=error)},
             ]
-    return record.model_copy(update={"status": "failed", "error": f"invalid answer twice; last: {error}"})
+    return record.model_copy(
+        update={"status": "failed", "error": f"invalid answer twice; last: {error}", "reason": "invalid answer twice"}
+    )
 
 
 async def run_one(ctx: RunContext, analyst: AnalystSettings) -> AnalysisRecord:
@@ -177,5 +179,6 @@ async def run_analysts(ctx: RunContext) -> list[AnalysisRecord]:
     subs = await asyncio.gather(*(_run_one(ctx, ctx.cfg.analysts[i], OFFLINE_MODEL, records[i].model) for i in failed))
     for i, sub in zip(failed, subs, strict=True):
         sub.error = records[i].error
+        sub.reason = records[i].reason
         records[i] = sub
     return records

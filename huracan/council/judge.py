@@ -21,12 +21,11 @@ from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.analysts import RunContext, extract_json
 from huracan.council.llm import CallFailed, OverBudget, is_offline
 from huracan.council.offline import OFFLINE_MODEL
-from huracan.council.placeholders import render
 from huracan.council.prompts import judge_messages, render_template, role_brief
-from huracan.council.schema import AnalysisRecord, Flag, JudgeDraft, VerifiedNumber
-from huracan.council.verifier import apply_fixes, verify
+from huracan.council.publish import literal_pairs, problems, publish
+from huracan.council.schema import AnalysisRecord, DirectionCheck, Flag, JudgeDraft, VerifiedNumber
 
-__all__ = ["Published", "anonymize", "deterministic_text", "publish", "run_judge"]
+__all__ = ["Published", "anonymize", "deterministic_text", "run_judge", "safe_reason"]
 
 
 @dataclass
@@ -39,6 +38,21 @@ class Published:
     model: str | None = None
     rounds: int = 0
     deterministic: bool = False
+    directions: list[DirectionCheck] = field(default_factory=list)
+
+
+def safe_reason(exc: BaseException) -> str:
+    """Why a call or an answer failed, in our words: never the model's text or pydantic's input_value."""
+    if isinstance(exc, CallFailed):
+        return exc.reason
+    if isinstance(exc, OverBudget):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        locs = sorted({".".join(str(p) for p in e["loc"]) or "(root)" for e in exc.errors()})
+        return f"the answer did not match the schema ({exc.error_count()} problem(s) at {', '.join(locs[:5])})"
+    if isinstance(exc, json.JSONDecodeError):
+        return "the answer was not valid JSON"
+    return f"the answer could not be used ({type(exc).__name__})"
 
 
 def anonymize(records: list[AnalysisRecord], ctx: RunContext) -> list[dict[str, Any]]:
@@ -51,25 +65,6 @@ def anonymize(records: list[AnalysisRecord], ctx: RunContext) -> list[dict[str, 
         assert r.analysis is not None
         out.append({"label": r.label, "focus": role_brief(r.role)[0], "analysis": r.analysis.model_dump()})
     return out
-
-
-def _problems(text: str, snapshot: MetricsSnapshot) -> list[str]:
-    rendered = render(text, snapshot, on_error="keep")
-    lines = [f"unknown placeholder {ph}: {why}" for ph, why in rendered.errors]
-    return lines + verify(rendered.text, snapshot, rendered.spans).problems()
-
-
-def publish(text: str, snapshot: MetricsSnapshot) -> tuple[str, list[VerifiedNumber], list[Flag]]:
-    """Render placeholders, verify, remove what fails; the result has no unverified number."""
-    rendered = render(text, snapshot, on_error="remove")
-    flags = [Flag(kind="unknown_placeholder", text=ph, detail=f"{why}; removed") for ph, why in rendered.errors]
-    report = verify(rendered.text, snapshot, rendered.spans)
-    clean, numbers, fix_flags = apply_fixes(report)
-    # Re-verify what we publish: the guarantee is checked, not assumed.
-    final = verify(clean, snapshot)
-    if final.unverified:
-        raise AssertionError(f"published text still has unverified numbers: {[n.text for n in final.unverified]}")
-    return clean, numbers, flags + fix_flags
 
 
 def _parse(content: str, snapshot: MetricsSnapshot) -> JudgeDraft:
@@ -91,27 +86,46 @@ async def _draft(ctx: RunContext, model: str, messages: list[dict[str, str]], pu
         return _parse(content, ctx.snapshot), content
 
 
+def _published(text: str, ctx: RunContext, allowed: set[tuple[str, str]] | None, **kw: Any) -> Published:
+    out = publish(text, ctx.snapshot, allowed_literals=allowed)
+    if not out.text.strip():
+        # Every sentence failed: publish the snapshot's own text rather than nothing.
+        ctx.notes.append("every sentence of the judge's text failed verification; published the deterministic digest")
+        fallback = publish(
+            deterministic_text(ctx.snapshot, "every sentence of the judge's text failed verification"), ctx.snapshot
+        )
+        return Published(fallback.text, fallback.numbers, out.flags + fallback.flags, model=None, deterministic=True,
+                         directions=fallback.directions)  # fmt: skip
+    return Published(out.text, out.numbers, out.flags, directions=out.directions, **kw)
+
+
 async def _judge_with(ctx: RunContext, model: str, analyses: list[dict[str, Any]]) -> Published:
     messages = judge_messages(ctx.snapshot, analyses, ctx.snapshot_json)
     draft, content = await _draft(ctx, model, messages, "judge")
     rounds = 0
+    # A revision may keep the literal numbers the first draft got right; any other new
+    # number must be a placeholder, so a judge cannot guess its way to a match (issue 11).
+    allowed: set[tuple[str, str]] | None = None
     while rounds < ctx.cfg.max_revision_rounds:
-        problems = _problems(draft.text(), ctx.snapshot)
-        if not problems:
+        found = problems(draft.text(), ctx.snapshot, allowed)
+        if not found:
             break
+        if allowed is None:
+            allowed = literal_pairs(draft.text(), ctx.snapshot)
         rounds += 1
         messages = [
             *messages,
             {"role": "assistant", "content": content},
-            {"role": "user", "content": render_template("revision.j2", round=rounds, problems=problems)},
+            {"role": "user", "content": render_template("revision.j2", round=rounds, problems=found)},
         ]
         try:
             draft, content = await _draft(ctx, model, messages, f"judge:revision-{rounds}")
         except (CallFailed, OverBudget, ValidationError, json.JSONDecodeError, ValueError) as exc:
-            ctx.notes.append(f"judge revision {rounds} failed ({exc}); publishing the previous draft, cleaned")
+            ctx.notes.append(
+                f"judge revision {rounds} failed: {safe_reason(exc)}; published the previous draft, cleaned"
+            )
             break
-    text, table, flags = publish(draft.text(), ctx.snapshot)
-    return Published(text, table, flags, model=model, rounds=rounds)
+    return _published(draft.text(), ctx, allowed, model=model, rounds=rounds)
 
 
 def deterministic_text(snapshot: MetricsSnapshot, reason: str) -> str:
@@ -164,11 +178,11 @@ async def run_judge(ctx: RunContext, records: list[AnalysisRecord]) -> Published
             try:
                 return await _judge_with(ctx, OFFLINE_MODEL, analyses)
             except (CallFailed, ValidationError, json.JSONDecodeError, ValueError) as inner:
-                reasons.append(f"offline judge: {inner}")
+                reasons.append(f"offline judge: {safe_reason(inner)}")
         except (CallFailed, ValidationError, json.JSONDecodeError, ValueError) as exc:
-            reasons.append(f"{model}: {str(exc).splitlines()[0]}")
-            ctx.notes.append(f"judge {model} failed: {str(exc).splitlines()[0]}")
+            reasons.append(f"{model}: {safe_reason(exc)}")
+            ctx.notes.append(f"judge {model} failed: {safe_reason(exc)}")
     reason = "the judge and the fallback judge both failed (" + "; ".join(reasons) + ")"
-    text, table, flags = publish(deterministic_text(ctx.snapshot, "the judges could not answer"), ctx.snapshot)
+    out = publish(deterministic_text(ctx.snapshot, "the judges could not answer"), ctx.snapshot)
     ctx.notes.append(f"{reason}; published the deterministic digest")
-    return Published(text, table, flags, model=None, deterministic=True)
+    return Published(out.text, out.numbers, out.flags, model=None, deterministic=True, directions=out.directions)

@@ -31,11 +31,16 @@ _RETRYABLE_NAMES = {"Timeout", "APIConnectionError", "ServiceUnavailableError", 
 
 
 class CallFailed(Exception):
-    """A call that failed for good (after retries, or not retryable)."""
+    """A call that failed for good (after retries, or not retryable).
 
-    def __init__(self, message: str, cost: CallCost):
+    ``reason`` says why in our words only (status, exception type, attempts) — never the
+    provider's or the model's text — so it may reach a digest's notes.
+    """
+
+    def __init__(self, message: str, cost: CallCost, reason: str = ""):
         super().__init__(message)
         self.cost = cost
+        self.reason = reason or "the call failed"
 
 
 class OverBudget(Exception):
@@ -93,6 +98,18 @@ def _retry_after(exc: BaseException) -> float | None:
     except ValueError:
         when = email.utils.parsedate_to_datetime(raw) if raw else None
         return None if when is None else max(0.0, when.timestamp() - time.time())
+
+
+def _kind(exc: BaseException) -> str:
+    """What went wrong, in our words (no provider text): for notes that reach a digest."""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "timed out"
+    status = getattr(exc, "status_code", None)
+    if status == 429 or type(exc).__name__ == "RateLimitError":
+        return "rate limited (429)"
+    if isinstance(status, int):
+        return f"HTTP {status} ({type(exc).__name__})"
+    return type(exc).__name__
 
 
 def _classify(exc: BaseException) -> tuple[bool, float | None, str]:
@@ -168,6 +185,7 @@ async def call_model(
     """
     cost = CallCost(purpose=purpose, model=model, attempts=0)
     last = ""
+    kind = ""
     for attempt in range(max_retries + 1):
         if before_attempt is not None:
             before_attempt()
@@ -194,6 +212,7 @@ async def call_model(
             raise
         except Exception as exc:
             retryable, wait, last = _classify(exc)
+            kind = _kind(exc)
             if not retryable or attempt == max_retries:
                 break
             if wait is None:
@@ -204,4 +223,5 @@ async def call_model(
             await asyncio.sleep(wait)
     cost.ok = False
     cost.note = last
-    raise CallFailed(f"{model} ({purpose}) failed after {cost.attempts} attempt(s): {last}", cost)
+    reason = f"{model} failed after {cost.attempts} attempt(s): {kind or 'no answer'}"
+    raise CallFailed(f"{model} ({purpose}) failed after {cost.attempts} attempt(s): {last}", cost, reason)

@@ -163,6 +163,31 @@ def _analysis(role: str, snap: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The metric whose significant improvement says "the Engine is learning" (out-of-time AUC).
+_LEARNING_IDS = ("model_auc", "auc", "model_auc_reported")
+
+
+def _learning(snap: dict[str, Any]) -> str:
+    """Whether the Engine is learning, said only as far as the snapshot supports it (issue 11)."""
+    metrics = snap.get("metrics", {})
+    mid = next((i for i in _LEARNING_IDS if (metrics.get(i) or {}).get("value") is not None), None)
+    if mid is None:
+        return "the snapshot has no AUC to judge learning by"
+    m = metrics[mid]
+    name, hib = m["name"], m.get("higher_is_better", True)
+    for key, which, against in (("vs_7d_mean", "delta_7d", "the 7-day mean"), ("vs_prev_day", "delta_1d", "yesterday")):
+        c = m.get(key) or {}
+        if c.get("significant") and c.get("delta"):
+            better = (c["delta"] > 0) == bool(hib)
+            if better:
+                return f"the Engine is learning: {name} rose to {{{mid}}} ({{{mid}.{which}}} vs {against}, significant)"
+            return f"{name} fell to {{{mid}}} ({{{mid}.{which}}} vs {against}, a significant decline)"
+    c1 = m.get("vs_prev_day") or {}
+    if c1.get("significant") is False:
+        return f"{name} is {{{mid}}}, with no significant change vs yesterday"
+    return f"{name} is {{{mid}}}"
+
+
 def _judge(snap: dict[str, Any], analyses: list[dict[str, Any]]) -> dict[str, Any]:
     readiness = snap.get("readiness") or {}
     by_metric: dict[str, list[tuple[str, dict[str, Any]]]] = {}
@@ -171,15 +196,17 @@ def _judge(snap: dict[str, Any], analyses: list[dict[str, Any]]) -> dict[str, An
             for mid in f.get("metric_ids", [])[:1]:
                 by_metric.setdefault(mid, []).append((a["label"], f))
     ranked = sorted(by_metric.items(), key=lambda kv: (min(_RANK[f["severity"]] for _, f in kv[1]), -len(kv[1]), kv[0]))
-    critical = sum(1 for _, fs in ranked if any(f["severity"] == "critical" for _, f in fs))
+    critical = [mid for mid, fs in ranked if any(f["severity"] == "critical" for _, f in fs)]
     if readiness.get("ready"):
-        verdict = "Verdict: the Engine is learning and the current model is ready for Hamilton."
+        ready = "the current model is ready for Hamilton"
     elif readiness:
-        verdict = "Verdict: the Engine is learning, but the current model is not ready for Hamilton yet."
+        ready = "the current model is not ready for Hamilton yet"
     else:
-        verdict = "Verdict: the Engine is learning; there is no readiness assessment today."
+        ready = "there is no readiness assessment today"
+    verdict = f"Verdict: {_learning(snap)}; {ready}."
     if critical:
-        verdict += f" {_words(critical).capitalize()} critical issue(s) need action."
+        names = ", ".join(snap["metrics"].get(mid, {}).get("name", mid) for mid in critical[:4])
+        verdict += f" Needs action first: {names}."
     paras = []
     for _mid, fs in ranked[:6]:
         fs_sorted = sorted(fs, key=lambda lf: _RANK[lf[1]["severity"]])

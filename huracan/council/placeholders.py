@@ -5,6 +5,13 @@ them in with the metric's unit and precision (through the shared
 :func:`huracan.analytics.format.format_value`). Metric ids contain dots, so the id is
 the *longest* dotted prefix that is a metric; what follows is one field name.
 
+A placeholder prints with its metric's own label where its sentence does not name that
+metric (issue 11), so a number can never be read as another metric's: "Performance held
+at {shadow_win_rate}" prints "Performance held at 60.5 % (shadow win rate)". A sentence
+that names a *different* metric for it ("The live win rate was {shadow_win_rate}") is
+not relabelled into sense: the verifier reads the number as the live win rate, finds it
+false, and the sentence is removed.
+
 Example::
 
     >>> text = render("AUC {auc} ({auc.delta_1d} vs yesterday)", snapshot).text  # doctest: +SKIP
@@ -23,19 +30,16 @@ from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 
 __all__ = [
     "FIELDS",
-    "REMOVED",
     "Placeholder",
     "PlaceholderError",
     "Rendered",
     "RenderedSpan",
     "Resolved",
     "find_placeholders",
+    "label_of",
     "render",
     "resolve",
 ]
-
-#: What replaces a number (or placeholder) that could not be verified.
-REMOVED = "[number removed]"
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][\w.\-]*)\}")
 
@@ -94,10 +98,13 @@ class Resolved:
 
 @dataclass(frozen=True)
 class RenderedSpan:
+    """Where a placeholder's number is in the rendered text (``label_end``: its label's end)."""
+
     start: int
     end: int
     metric_id: str
     which: str
+    label_end: int = 0
 
 
 @dataclass
@@ -160,27 +167,76 @@ def resolve(expr: str, snapshot: MetricsSnapshot) -> Resolved:
     return Resolved(metric_id, fld, which, float(number), text_of(metric, which))
 
 
-def render(text: str, snapshot: MetricsSnapshot, *, on_error: Literal["keep", "remove"] = "keep") -> Rendered:
-    """Fill every placeholder; collect the ones that name nothing.
+#: How a label says which field a placeholder printed.
+_FIELD_WORDS = {
+    "n": "sample size", "low": "interval low", "high": "interval high", "baseline_1d": "yesterday",
+    "baseline_7d": "7-day mean", "delta_1d": "change vs yesterday", "delta_7d": "change vs the 7-day mean",
+    "pct_1d": "% change vs yesterday", "pct_7d": "% change vs the 7-day mean", "target_min": "target minimum",
+    "target_ideal": "target ideal", "target_max": "target maximum",
+}  # fmt: skip
 
-    ``on_error="keep"`` leaves a bad placeholder as written (to feed it back to the
-    model); ``"remove"`` replaces it with :data:`REMOVED` (for publishing).
+
+def label_of(metric: MetricValue, which: str = "value", parts: tuple[str, ...] | None = None) -> str:
+    """The words that name a metric (and a field) in print: "shadow win rate, runner"."""
+    segs = tuple(metric.parts) if parts is None else parts
+    base = re.sub(r"\s*\([^)]*\)\s*$", "", metric.name) if segs else metric.name
+    base = base if base[:2].isupper() else base[:1].lower() + base[1:]
+    parts_ = [p.replace("_", " ") for p in segs]
+    words = [base, *parts_] + ([_FIELD_WORDS[which]] if which in _FIELD_WORDS else [])
+    return ", ".join(words)
+
+
+def _parts(snapshot: MetricsSnapshot, metric_id: str) -> tuple[str, ...]:
+    from huracan.council.lexicon import lexicon_for
+
+    return lexicon_for(snapshot).metric_parts.get(metric_id, ())
+
+
+def _named(text: str, snapshot: MetricsSnapshot) -> list[tuple[int, int, set[str]]]:
+    """(start, end, metric ids named) of each sentence, bullet or row of ``text``."""
+    from huracan.council.lexicon import lexicon_for
+    from huracan.council.segments import clauses, units
+
+    masked = PLACEHOLDER_RE.sub(lambda m: " " * len(m.group(0)), text)
+    lex = lexicon_for(snapshot)
+    hits = lex.scan(masked)
+    out = []
+    for u in units(masked):
+        named: set[str] = set()
+        for c0, c1 in clauses(masked, u):
+            found = lex.resolve(masked, (c0, c1), [h for h in hits if c0 <= h.start < c1])
+            named |= {m.metric_id for m in found}
+        out.append((u.start, u.end, named))
+    return out
+
+
+def render(text: str, snapshot: MetricsSnapshot, *, label: bool = True) -> Rendered:
+    """Fill every placeholder; collect the ones that name nothing (left as written, so the
+    model can be told, and the sentence removed before publishing).
+
+    With ``label`` a placeholder whose sentence does not name its metric prints its label.
     """
     out: list[str] = []
     spans: list[RenderedSpan] = []
     errors: list[tuple[str, str]] = []
     pos = 0
     length = 0
+    named = _named(text, snapshot) if label and "{" in text else []
     for ph in find_placeholders(text):
         out.append(text[pos : ph.start])
         length += ph.start - pos
         try:
             r = resolve(ph.expr, snapshot)
             piece = r.text
-            spans.append(RenderedSpan(length, length + len(piece), r.metric_id, r.which))
+            said = next((ids for a, b, ids in named if a <= ph.start < b), None)
+            tail = ""
+            if label and (said is None or r.metric_id not in said):
+                tail = f" ({label_of(snapshot.metrics[r.metric_id], r.which, _parts(snapshot, r.metric_id))})"
+            spans.append(RenderedSpan(length, length + len(piece), r.metric_id, r.which, length + len(piece + tail)))
+            piece += tail
         except PlaceholderError as exc:
             errors.append((text[ph.start : ph.end], str(exc)))
-            piece = text[ph.start : ph.end] if on_error == "keep" else REMOVED
+            piece = text[ph.start : ph.end]
         out.append(piece)
         length += len(piece)
         pos = ph.end

@@ -97,7 +97,7 @@ async def arun_council(
     if not canary.caught:
         from huracan.events import Alert, Severity
 
-        message = f"number verifier missed the canary {canary.planted!r} for {day}: {canary.detail}"
+        message = f"number verifier missed the canary for {day}: {canary.detail}"
         flags.append(Flag(kind="canary", text=canary.planted, detail=message, action="alert"))
         alerts.append(
             Alert(
@@ -122,6 +122,7 @@ async def arun_council(
         judge_model=published.model,
         analyses=records,
         verification=published.verification,
+        directions=published.directions,
         flags=flags,
         canary=canary,
         cost=cost,

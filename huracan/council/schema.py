@@ -21,9 +21,11 @@ __all__ = [
     "Analysis",
     "AnalysisRecord",
     "CallCost",
+    "CanaryCase",
     "CanaryResult",
     "CostSummary",
     "CouncilResult",
+    "DirectionCheck",
     "Disagreement",
     "Finding",
     "Flag",
@@ -175,38 +177,86 @@ class AnalysisRecord(BaseModel):
     status: Literal["ok", "failed", "substituted"]
     analysis: Analysis | None = None
     error: str | None = None
+    #: why it failed in our words only (no model or provider text): what a digest may show
+    reason: str | None = None
     attempts: int = 0
     substitute_for: str | None = Field(None, description="the configured model the offline analyst stood in for")
 
 
+Failure = Literal["wrong_record", "unverified"]
+
+
 class VerifiedNumber(BaseModel):
-    """One number of the published text and what it matched in the snapshot."""
+    """One number (or date) of a text: the metric its clause links it to and what it matched.
+
+    ``start``/``end`` point into the published text for a kept number and into the
+    rendered draft for a removed one.
+    """
 
     text: str
     start: int
     end: int
     value: float
-    metric_id: str | None = Field(None, description="None: unverified")
-    field: str | None = None
+    metric_id: str | None = Field(None, description="the metric the number's clause links it to (None: none)")
+    field: str | None = Field(None, description="the field of that metric it equals (None: it failed)")
+    failure: Failure | None = Field(
+        None, description="wrong_record: true of another metric or field; unverified: true of nothing it names"
+    )
+    elsewhere: str | None = Field(None, description="metric.field the number does equal, for a wrong record")
+    detail: str = ""
+    kind: Literal["number", "date", "multiplier", "ratio", "share"] = "number"
     action: Literal["kept", "removed"] = "kept"
 
     @property
     def verified(self) -> bool:
-        return self.metric_id is not None
+        return self.failure is None
+
+
+class DirectionCheck(BaseModel):
+    """One direction word ("rose", "improved", "is ready" …) and whether the snapshot supports it."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    negated: bool = False
+    metric_ids: list[str] = Field(default_factory=list)
+    actual: str = ""
+    failure: Literal["wrong_direction", "unverified"] | None = None
+    action: Literal["kept", "removed"] = "kept"
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
 
 
 class Flag(BaseModel):
-    kind: Literal["unverified_number", "unknown_placeholder", "unsupported_wording", "canary"]
+    """Something the verifier removed or noticed; ``detail`` never quotes model-written numbers."""
+
+    kind: Literal[
+        "unverified_number", "wrong_record", "wrong_direction", "unverified_date", "unknown_placeholder",
+        "unsupported_wording", "canary",
+    ]  # fmt: skip
     text: str
     detail: str
     metric_id: str | None = None
     action: Literal["removed", "reworded", "fed_back", "alert"] = "removed"
 
 
+class CanaryCase(BaseModel):
+    """One planted false sentence: a near miss, a wrong metric or a wrong direction."""
+
+    kind: Literal["near_miss", "wrong_metric", "wrong_direction"]
+    sentence: str
+    caught: bool
+    detail: str = ""
+
+
 class CanaryResult(BaseModel):
     planted: str
     caught: bool
     detail: str = ""
+    cases: list[CanaryCase] = Field(default_factory=list)
 
 
 class CouncilResult(BaseModel):
@@ -218,6 +268,7 @@ class CouncilResult(BaseModel):
     judge_model: str | None
     analyses: list[AnalysisRecord]
     verification: list[VerifiedNumber]
+    directions: list[DirectionCheck] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     canary: CanaryResult | None = None
     cost: CostSummary = Field(default_factory=CostSummary)

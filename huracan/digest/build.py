@@ -17,7 +17,7 @@ from pathlib import Path
 
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 from huracan.config import Settings
-from huracan.council.placeholders import render as fill_placeholders
+from huracan.council.publish import publish
 from huracan.council.schema import CouncilResult
 from huracan.digest.charts import draw_charts
 from huracan.digest.council_view import council_summary
@@ -62,9 +62,11 @@ def _alert_section(snapshot: MetricsSnapshot) -> Section | None:
 
 
 def _fill_placeholders(text: str, snapshot: MetricsSnapshot) -> str:
-    # The council's placeholder syntax ({auc}, {auc.delta_1d}); a placeholder that names
-    # nothing is removed, never published as written.
-    return fill_placeholders(text, snapshot, on_error="remove").text
+    # Plugin text goes through the council's verifier like a model's (issue 11): its
+    # placeholders are filled, and a sentence whose number or direction word is not
+    # true of the metric it names is removed whole.
+    out = publish(text, snapshot).text
+    return out or "This section's text could not be verified against the day's metrics and was withheld."
 
 
 def _notes(key: str, snapshot: MetricsSnapshot, fams: list[Family]) -> list[str]:

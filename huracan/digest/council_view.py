@@ -3,6 +3,10 @@
 The judge's text already has its numbers rendered and verified; the digest only splits
 off the "Where the analysts disagree" block (shown as dissent), counts the verification
 table and sums the cost. ``None`` (the council did not run) gives a summary that says so.
+
+Nothing model-written reaches the digest by another channel (issue 11): the text and the
+dissent went through the verifier; notes, analyst failures and flags are in our own
+words (a failed analyst shows its ``reason``, never its raw error or answer).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def council_summary(result: CouncilResult | None) -> CouncilSummary:
     notes = list(result.notes)
     for a in result.analyses:
         if a.status == "failed":
-            notes.append(f"Analyst {a.role} ({a.model}) failed: {a.error or 'no answer'}")
+            notes.append(f"Analyst {a.role} ({a.model}) failed: {a.reason or 'no answer'}")
         elif a.status == "substituted":
             notes.append(f"Analyst {a.role}: the offline analyst stood in for {a.substitute_for or a.model}")
     if result.mode == "degraded":
@@ -42,7 +46,7 @@ def council_summary(result: CouncilResult | None) -> CouncilSummary:
         text=text,
         notes=tuple(notes),
         dissent=dissent,
-        numbers_verified=sum(1 for v in result.verification if v.verified and v.action == "kept"),
+        numbers_verified=sum(1 for v in result.verification if v.verified and v.action == "kept" and v.kind != "date"),
         numbers_removed=sum(1 for v in result.verification if v.action == "removed"),
         flags=tuple(f"{f.kind}: {f.detail}" for f in result.flags),
         cost_usd=result.cost.run_usd,

@@ -90,6 +90,13 @@ class MetricSpec:
     #: a key metric: the digest always shows it; other metrics only when warning or
     #: critical (and in its "All other metrics" appendix)
     key: bool = False
+    #: other names a desk uses for the metric ("win rate", "hit rate", "AUC"); the number
+    #: verifier binds a number to this metric when its clause uses one of them
+    synonyms: tuple[str, ...] = ()
+    #: the metric's parts in id order (mode, gate, source), each with the extra words a
+    #: desk uses for it ("runners", "scalping"); the part's own name with spaces or
+    #: hyphens is always understood. Empty for a metric without parts.
+    parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ one metric per mode / gate / source / gate-and-mode (``shadow_win_rate.scalp``,
 id; :func:`build_specs` joins both and fails at start-up, naming the metric, when a
 definition has no code, code has no definition, or an alert rule does not parse.
 
+``synonyms:`` on a metric lists the other names a desk uses for it ("win rate", "AUC");
+the top-level ``part_synonyms:`` maps a part (``runner``, ``cost_gate``, ``hamilton``) to
+extra words for it ("runners", "cost filter"). The number verifier links a number to the
+metric its clause names through them (issue 11).
+
 ``checks:`` lists parts that must add up to a total (``signals = signals_passed +
 signals_blocked``); ``sum_of_parts: true`` on a metric with parts adds that check for
 its parts.
@@ -73,6 +78,7 @@ class MetricDef:
     part_alerts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sum_of_parts: bool = False
     key: bool = False
+    synonyms: tuple[str, ...] = ()
 
     def targets_of(self, part: str | None, elsewhere: Targets | None = None) -> Targets | None:
         """The targets of the total (``part`` None) or of one part.
@@ -104,6 +110,8 @@ class Catalog:
     path: str
     metrics: dict[str, MetricDef]
     checks: tuple[tuple[str, tuple[str, ...]], ...]
+    #: part name -> extra words a desk uses for it
+    part_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def default_metrics_path() -> Path:
@@ -148,6 +156,7 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
         raise CatalogError(f"{where}: part_targets / part_alerts need parts (modes, gates, sources, gates_modes)")
     if not isinstance(raw.get("key", False), bool):
         raise CatalogError(f"{where}: key must be true or false, got {raw['key']!r}")
+    synonyms = _words(raw.get("synonyms"), f"{where}: synonyms")
     return MetricDef(
         id=mid,
         category=raw["category"],
@@ -166,7 +175,16 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
         part_alerts=part_alerts,
         sum_of_parts=bool(raw.get("sum_of_parts", False)),
         key=bool(raw.get("key", False)),
+        synonyms=synonyms,
     )
+
+
+def _words(raw: Any, where: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(w, str) and w.strip() for w in raw):
+        raise CatalogError(f"{where} must be a list of non-empty words or phrases, got {raw!r}")
+    return tuple(" ".join(w.split()) for w in raw)
 
 
 def _mapping(raw: dict[str, Any], name: str, where: str) -> list[tuple[Any, Any]]:
@@ -208,7 +226,11 @@ def _load(path: str) -> Catalog:
         if not isinstance(c, dict) or "total" not in c or not isinstance(c.get("parts"), list):
             raise CatalogError(f"{path}: checks[{i}] must be {{total: id, parts: [id, ...]}}, got {c!r}")
         checks.append((str(c["total"]), tuple(str(p) for p in c["parts"])))
-    return Catalog(path=path, metrics=metrics, checks=tuple(checks))
+    raw_parts = data.get("part_synonyms") or {}
+    if not isinstance(raw_parts, dict):
+        raise CatalogError(f"{path}: part_synonyms must map a part name to a list of words, got {raw_parts!r}")
+    part_synonyms = {str(k): _words(v, f"{path}: part_synonyms.{k}") for k, v in raw_parts.items()}
+    return Catalog(path=path, metrics=metrics, checks=tuple(checks), part_synonyms=part_synonyms)
 
 
 def load_catalog(settings: Any = None) -> Catalog:
@@ -281,6 +303,8 @@ def build_specs(
                     range=d.range,
                     # The total is the key row; parts ride along in its family row.
                     key=d.key and (part is None or not d.total),
+                    synonyms=d.synonyms,
+                    parts={p: cat.part_synonyms.get(p, ()) for p in (part.split(".") if part else ())},
                 )
             )
     return specs

@@ -1,0 +1,301 @@
+"""From text to claims: every number, date and direction word, linked to the metric its
+clause names (issue 11).
+
+A number is linked to one mention of its clause (:mod:`huracan.council.lexicon`):
+
+1. a sample size ("… on 964 predictions") to the metric before it that has an n;
+2. a bare count directly before a count metric's name ("193 live trades") to that metric;
+3. otherwise the nearest mention before it ("the live win rate was 56.7 %"), else the
+   nearest after it ("At 56.7 %, the live win rate …");
+4. a clause with no mention but a pronoun ("it", "its", "this") continues the previous
+   clause's (or sentence's) last metric; a number with neither has no metric — it fails.
+
+A placeholder's number is bound to its placeholder, but it is read like any number: in a
+clause that names another metric it must be true of *that* metric ("The live win rate was
+{shadow_win_rate}" fails). Direction words link to the mentions before them in their
+clause ("AUC and ECE both improved" is two claims), else the next one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from huracan.analytics.snapshot import MetricsSnapshot
+from huracan.council.cues import Roles, is_change, negative_word, roles_for, scope_of, sign_hint
+from huracan.council.dates import DateToken, allowed_dates, find_dates
+from huracan.council.direction import DirectionWord, find_direction_words
+from huracan.council.lexicon import Hit, Lexicon, Mention, lexicon_for
+from huracan.council.numbers import COUNT_NOUNS, NumberToken, extract_numbers
+from huracan.council.placeholders import RenderedSpan
+from huracan.council.segments import Unit, clauses, units
+
+__all__ = ["Claims", "DateClaim", "DirectionClaim", "NumberClaim", "find_claims"]
+
+_PRONOUN = re.compile(r"\b(?:it|its|it's|this|that|which|the figure|the rate|the metric|the value|the number)\b", re.I)
+_RANGE = re.compile(r"^\s?(?:[–—-]|and)\s?$")
+_JOIN = re.compile(r"^\s*(?:,|and|&|as well as|plus|or)\s*(?:the\s+|its\s+)?(?:and\s+)?$", re.I)
+_DENOMINATOR = re.compile(
+    r"(?:(?:%|percent|pct|share|proportion|fraction|half|third|quarter)\s+of|\b(?:on|over|across|among))\s+"
+    r"(?:all\s+|the\s+|its\s+|their\s+)?(?:[a-z\-]+\s+)?$",
+    re.I,
+)
+_COUNT_AFTER = re.compile(rf"^\s+(?:{COUNT_NOUNS})\b", re.I)
+_AND_NEW = re.compile(r"\s(?:and|with)\s+(?:the\s+|its\s+|their\s+)?$", re.I)
+
+
+@dataclass
+class NumberClaim:
+    """A number and the metric its clause attaches it to."""
+
+    token: NumberToken
+    unit: Unit
+    clause: tuple[int, int]
+    mention: Mention | None
+    roles: Roles
+    scope: str | None
+    hint: int = 0
+    negative_ok: bool = False
+    placeholder: RenderedSpan | None = None
+
+
+@dataclass
+class DateClaim:
+    token: DateToken
+    unit: Unit
+    allowed: str | None  # what the date is to the snapshot, None: not a date it holds
+
+
+@dataclass
+class DirectionClaim:
+    word: DirectionWord
+    unit: Unit
+    clause: tuple[int, int]
+    mentions: list[Mention]
+    scope: str | None
+
+
+@dataclass
+class Claims:
+    """Everything a text claims, by unit."""
+
+    units: list[Unit]
+    numbers: list[NumberClaim] = field(default_factory=list)
+    dates: list[DateClaim] = field(default_factory=list)
+    directions: list[DirectionClaim] = field(default_factory=list)
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]], lo: int, hi: int) -> str:
+    chunk = list(text[lo:hi])
+    for a, b in spans:
+        for i in range(max(a, lo), min(b, hi)):
+            chunk[i - lo] = " "
+    return "".join(chunk)
+
+
+def _breaks(text: str, unit: Unit, hits: list[Hit], claims_at: list[int]) -> list[int]:
+    """Extra clause breaks: "… 76.9 % and the P&L …" starts a new claim about a new metric
+    (but "AUC and ECE both improved" is one claim about two)."""
+    out: list[int] = []
+    for h in hits:
+        if h.kind in ("family", "member") and unit.start < h.start < unit.end:
+            m = _AND_NEW.search(text[max(unit.start, h.start - 12) : h.start])
+            if m:
+                at = max(unit.start, h.start - 12) + m.start()
+                if any(max([unit.start, *out]) <= c < at for c in claims_at):
+                    out.append(at)
+    return out
+
+
+_FILLER_COUNT = re.compile(r"^\s*(?:were|was|are|is|of them|of which)?\s*$", re.I)
+_FILLER_PART = re.compile(
+    r"^\s*(?:were|was|are|is)?\s*(?:for|of|in|among|on|from|across)?\s*(?:the|its|their|all)?\s*$", re.I
+)
+_TRAILING_Q = re.compile(r"^[\s,()]*(?:for|in|on|at|of|among|from)\s+(?:the\s+|its\s+)?([A-Za-z']+)", re.I)
+#: Units a number may carry for a metric of each unit ("%" also reads as a percent change).
+_UNITS_OK = {
+    "count": {"", "%"}, "fraction": {"", "%", "pp", "bps"}, "bps": {"", "bps", "%", "pp"}, "usd": {"", "$", "%"},
+    "seconds": {"", "s", "ms", "min", "h", "%"}, "ms": {"", "ms", "s", "%"}, "ratio": {"", "x", "%"},
+    "score": {"", "%"}, "events_per_s": {"", "%"}, "bool": set(),
+}  # fmt: skip
+
+
+def _fits(tok: NumberToken, unit: str, change: bool) -> bool:
+    """Whether a metric of ``unit`` can be written the way ``tok`` is (units disambiguate);
+    a percent is a count's only as its percent change ("signals rose 3.1 %")."""
+    if tok.kind in ("multiplier", "ratio", "share") or tok.unit == "x":
+        return unit != "bool"
+    if tok.unit == "%" and unit in ("count", "score", "ratio", "usd", "seconds", "ms", "events_per_s"):
+        return change or tok.signed
+    return tok.unit in _UNITS_OK.get(unit, {""})
+
+
+def _link(
+    tok: NumberToken,
+    mentions: list[Mention],
+    blanked: str,
+    c0: int,
+    n_roles: bool,
+    own_label: tuple[int, int] | None,
+    carry: Mention | None,
+    unit_of: Mapping[str, str],
+    change: bool = False,
+) -> Mention | None:
+    """The one mention a number is about (see the module's rules)."""
+    usable = [m for m in mentions if not (own_label and own_label[0] <= m.start < own_label[1])]
+    before = [m for m in usable if m.end <= tok.start]
+    after = [m for m in usable if m.start >= tok.end]
+    fits = [m for m in usable if _fits(tok, unit_of.get(m.metric_id, ""), change)]
+    if n_roles and (before or carry):
+        return before[-1] if before else carry
+    bare = tok.unit == "" and tok.kind == "number" and "." not in tok.text
+    if after:
+        gap = blanked[tok.end - c0 : after[0].start - c0]
+        count_like = bare and unit_of.get(after[0].metric_id) == "count"
+        adjacent = (_FILLER_COUNT.match(gap) and (count_like or not before)) or (
+            after[0].elliptical and _FILLER_PART.match(gap)
+        )
+        if adjacent and after[0] in fits:
+            return after[0]
+    for m in reversed(before):
+        if m in fits:
+            return m
+    for m in after:
+        if m in fits:
+            return m
+    return before[-1] if before else (after[0] if after else None)
+
+
+def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSpan] = ()) -> Claims:
+    """Every number, date and direction word of ``text``, linked to the metrics they are about."""
+    lex: Lexicon = lexicon_for(snapshot)
+    hits = lex.scan(text)
+    hit_spans = [(h.start, h.end) for h in hits]
+    tokens = extract_numbers(text, lex.names())
+    dates = find_dates(text, snapshot.date.year)
+    allowed = allowed_dates(snapshot)
+    words = find_direction_words(text)
+    out = Claims(units(text))
+    carry: Mention | None = None
+    unit_of = {mid: m.unit for mid, m in snapshot.metrics.items()}
+    for unit in out.units:
+        unit_hits = [h for h in hits if unit.start <= h.start < unit.end]
+        prev_mention: Mention | None = None
+        unit_mentions: list[Mention] = []
+        previous_day = any(
+            d.day is not None and allowed.get(d.day) == "previous_day"
+            for d in dates
+            if unit.start <= d.start < unit.end
+        )
+        for d in dates:
+            if unit.start <= d.start < unit.end:
+                out.dates.append(DateClaim(d, unit, allowed.get(d.day) if d.day else None))
+        claims_at = [t.start for t in tokens] + [w.start for w in words]
+        for c0, c1 in clauses(text, unit, _breaks(text, unit, unit_hits, claims_at)):
+            c_hits = [h for h in unit_hits if c0 <= h.start < c1]
+            c_toks = [t for t in tokens if c0 <= t.start < c1]
+            mentions = lex.resolve(text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention)
+            clause_text = _blank(text, hit_spans, c0, c1)
+            mentions = _drop_denominators(mentions, text, c0, unit_of)
+            if not mentions and carry is not None and _PRONOUN.search(text[c0:c1]):
+                mentions = [Mention(c0, c0, carry.metric_id, carry.family, carry.magnitude, elliptical=True)]
+            scope = scope_of(text[c0:c1])
+            prev_end, prev_roles = c0, None
+            for i, tok in enumerate(c_toks):
+                span = next((s for s in spans if s.start <= tok.start and tok.end <= s.end), None)
+                label = (span.end, span.label_end) if span is not None and span.label_end > span.end else None
+                nxt = c_toks[i + 1].start if i + 1 < len(c_toks) else c1
+                before = clause_text[prev_end - c0 : tok.start - c0]
+                after = clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0]
+                after_raw = text[tok.end : min(nxt, tok.end + 40)]
+                probe = roles_for(tok, before, after, text[c0:c1], "count", previous_day, after_raw)
+                change = is_change(tok, before, after)
+                mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
+                if mention is not None and mention.end <= tok.start and (q := _TRAILING_Q.match(after)):
+                    mention = lex.retarget(mention, q.group(1)) or mention
+                if mention is None and span is not None:
+                    mention = Mention(
+                        span.start, span.end, span.metric_id, lex.metric_family.get(span.metric_id, span.metric_id)
+                    )
+                metric = snapshot.metrics.get(mention.metric_id) if mention else None
+                metric_unit = metric.unit if metric else "count"
+                roles = roles_for(
+                    tok, before, after, text[c0:c1], metric_unit, previous_day, after_raw, text[prev_end : tok.start]
+                )
+                if (
+                    metric is not None
+                    and metric.unit != "count"
+                    and _COUNT_AFTER.match(after_raw)
+                    and not roles.specific
+                ):
+                    roles = Roles(frozenset({"n"}), specific=True)  # "… but that is only 6 trades"
+                if (prev_roles is not None and _RANGE.match(text[c_toks[i - 1].end : tok.start])) or (
+                    prev_roles is not None
+                    and prev_roles.fields <= {"low", "high"}
+                    and re.match(r"^\s?to\s?$", text[c_toks[i - 1].end : tok.start])
+                ):
+                    roles = prev_roles
+                out.numbers.append(
+                    NumberClaim(
+                        tok, unit, (c0, c1), mention, roles, scope,
+                        hint=sign_hint(text[max(c0, tok.start - 25) : tok.start], after),
+                        negative_ok=negative_word(text[c0:c1]) or bool(mention and mention.magnitude),
+                        placeholder=span,
+                    )
+                )  # fmt: skip
+                prev_end, prev_roles = tok.end, roles
+            for w in words:
+                if not (c0 <= w.start < c1) or any(a <= w.start < b for a, b in hit_spans):
+                    continue
+                subjects = _subjects(w, mentions, text, carry) or _unit_subject(w, unit_mentions)
+                out.directions.append(DirectionClaim(w, unit, (c0, c1), subjects, scope))
+            unit_mentions += mentions
+            if mentions:
+                carry = mentions[-1]
+                prev_mention = next((m for m in reversed(mentions) if not m.elliptical), prev_mention)
+    return out
+
+
+_SAMPLE_OF = re.compile(
+    r"\b(?:on|over|across|among|from|of|with)\s+(?:only\s+|just\s+|the\s+|all\s+|a\s+mere\s+)?[\d,.]+\s+(?:[a-z\-]+\s+)?$",
+    re.I,
+)
+
+
+def _drop_denominators(mentions: list[Mention], text: str, c0: int, unit_of: Mapping[str, str]) -> list[Mention]:
+    """A count named as the denominator of a rate is not a subject: "40.6 % of signals",
+    "the win rate on closed trades", "up 26.7 pp on only 6 samples"."""
+    out = []
+    for m in mentions:
+        if unit_of.get(m.metric_id) == "count":
+            before = text[c0 : m.start]
+            rate_first = any(o.end <= m.start and unit_of.get(o.metric_id) != "count" for o in mentions)
+            if _DENOMINATOR.search(before) or (rate_first and _SAMPLE_OF.search(before)):
+                continue
+        out.append(m)
+    return out
+
+
+def _unit_subject(w: DirectionWord, unit_mentions: list[Mention]) -> list[Mention]:
+    """A direction word in a clause that names no metric is about its sentence's last metric
+    ("…, but the change is not significant")."""
+    before = [m for m in unit_mentions if m.end <= w.start]
+    return [before[-1]] if before else []
+
+
+def _subjects(w: DirectionWord, mentions: list[Mention], text: str, carry: Mention | None) -> list[Mention]:
+    """The metrics a direction word is about: the mention(s) before it, else the next one."""
+    before = [m for m in mentions if m.end <= w.start]
+    if before:
+        group = [before[-1]]
+        for m in reversed(before[:-1]):
+            if _JOIN.match(text[m.end : group[0].start]):
+                group.insert(0, m)
+            else:
+                break
+        return group
+    after = [m for m in mentions if m.start >= w.end]
+    if after:
+        return [after[0]]
+    return [carry] if carry is not None and w.kind in ("learning",) else []
