@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/store_archive.py
 
 clean:
 	rm -rf $(VENV) huracan-demo .mypy_cache .ruff_cache
