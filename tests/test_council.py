@@ -221,3 +221,45 @@ def test_offline_analyst_never_cites_an_empty_metric(cfg: Settings) -> None:
     )
     r = run_council(snap, cfg, completion=offline_completion)
     assert all(a.status == "ok" for a in r.analyses), [a.error for a in r.analyses]
+
+
+class Leaky(Exception):
+    """A provider error whose text carries model-written claims (some APIs echo the output)."""
+
+    status_code = 400
+
+    def __str__(self) -> str:
+        return "Bad request: the model said 'Live P&L is 999.9 bps and AUC jumped to 0.9137'"
+
+
+def test_no_model_text_reaches_the_digest_by_another_channel(cfg: Settings) -> None:
+    """Notes, analyst failures, flags and dissent carry no model-written number (issue 11)."""
+    from huracan.digest.council_view import council_summary
+
+    cfg.council.analysts = [AnalystSettings(role=a.role, model="openai/x") for a in cfg.council.analysts]
+    cfg.council.judge_model, cfg.council.fallback_judge_model = "openai/judge", "huracan/offline"
+    hostile_judge = json.dumps({
+        "verdict": "Verdict: AUC is {auc}.",
+        "digest": "Live P&L is 999.9 bps.",
+        "disagreements": [{"topic": "AUC", "analysts": ["A"], "note": "A says AUC is really 0.9137."}],
+    })  # fmt: skip
+    invalid = json.dumps({"verdict": "x", "digest": "y", "metric_ids": ["auc_0.9137"]})
+    script: dict[tuple[str | None, str | None], list[Any]] = {
+        ("analyst", "risk"): [Leaky()],
+        ("analyst", "gates"): [
+            '{"summary": "AUC 0.9137", "findings": [{"title": "t", "detail": "{nope}", '
+            '"metric_ids": ["auc_0.9137"], "severity": "info"}]}'
+        ],
+        ("retry", None): [invalid, invalid],  # the gates analyst's retry, then the judge's
+        ("judge", None): [hostile_judge],
+        ("revise", None): [invalid],
+    }
+    r = run_council(SNAP, cfg, completion=scripted(script))
+    summary = council_summary(r)
+    everything = [summary.text, *summary.notes, *summary.dissent, *summary.flags]
+    for line in everything:
+        assert "999.9" not in line and "0.9137" not in line and "input_value" not in line, line
+    risk = next(a for a in r.analyses if a.role == "risk")
+    assert risk.status == "failed" and risk.reason and "999.9" not in risk.reason
+    assert any("judge revision 1 failed" in n for n in r.notes)
+    assert summary.text == "Verdict: AUC is 0.712."

@@ -117,3 +117,24 @@ def test_probe_corpus_meets_the_targets() -> None:
     for fam in FAMILIES:
         assert s.recall(fam) >= 0.98, (fam, [t for f, t in s.missed if f == fam])
     assert s.false_flag_rate <= 0.01, s.false_flags
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_canary_plants_three_hard_lies_and_each_is_caught(seed: int) -> None:
+    import random
+
+    from council_fixtures import make_snapshot
+
+    from huracan.council.canary import run_canary
+
+    for snap in (SNAP, make_snapshot()):
+        result = run_canary("Verdict: nothing to add.", snap, random.Random(seed))
+        assert result.caught, result
+        assert [c.kind for c in result.cases] == ["near_miss", "wrong_metric", "wrong_direction"]
+
+
+def test_readiness_words_are_claims_even_inside_a_metric_name() -> None:
+    # probe snapshot: the model is ready
+    assert verify("The current model is ready for Hamilton.", SNAP).ok
+    assert not verify("The current model is not ready for Hamilton.", SNAP).ok
+    assert verify("0 exports marked not ready.", SNAP).ok  # a metric's name, not a readiness claim

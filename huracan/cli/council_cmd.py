@@ -245,19 +245,102 @@ def verify(
     raise typer.Exit(0 if ok else 1)
 
 
+def _estimate_snapshot(cfg: Settings, path: Path | None, day: date | None) -> tuple[MetricsSnapshot, str]:
+    """The snapshot whose prompts the estimate counts: a file, the store's day, else synthetic."""
+    if path is not None:
+        return load_snapshot(path), f"snapshot file {path}"
+    from datetime import UTC, datetime
+
+    from huracan.council.estimate import synthetic_snapshot
+
+    try:
+        from huracan.analytics.days import report_day
+        from huracan.analytics.metrics import compute_snapshot
+        from huracan.daemon.access import open_reader
+        from huracan.plugins.manager import get_plugins
+
+        with open_reader(cfg) as conn:
+            found = report_day(conn, day)
+            if found is not None:
+                return compute_snapshot(conn, found, get_plugins(cfg), cfg), f"the store's day {found.isoformat()}"
+    except Exception:  # no store or an unreadable one: the estimate needs only the catalog
+        pass
+    snap = synthetic_snapshot(cfg, day or datetime.now(UTC).date())
+    return snap, f"every registered metric ({len(snap.metrics)}), synthetic: no data in the store yet"
+
+
+def _print_estimate(est: Any) -> None:
+    from rich.table import Table
+
+    table = Table(
+        "model", "roles", "calls", "prompt tok", "answer tok", "$ / run", title="per run", title_justify="left"
+    )
+    for m in est.models:
+        usd = f"{m.usd:.4f}" if m.priced else "unpriced"
+        table.add_row(
+            *cells(m.model, ", ".join(m.roles), m.calls, f"{m.prompt_tokens:,}", f"{m.completion_tokens:,}", usd)
+        )
+    console.print(table)
+    for m in est.models:
+        if m.note:
+            console.print(cell(f"  {m.model}: {m.note}", MAX_TEXT, style="dim"))
+    assumed = [m.model for m in est.models if not m.measured_answers and not m.note]
+    if assumed:
+        from huracan.council.estimate import ANALYST_OUTPUT_TOKENS, JUDGE_OUTPUT_TOKENS
+
+        console.print(
+            cell(
+                f"  answer sizes assumed for {len(assumed)} model(s) with no paid call in the ledger yet: "
+                f"{ANALYST_OUTPUT_TOKENS:,} tokens an analysis, {JUDGE_OUTPUT_TOKENS:,} a judge draft",
+                MAX_TEXT,
+                style="dim",
+            )
+        )
+    verdict = "within" if est.usd_per_month <= est.monthly_budget_usd else "OVER"
+    console.print(
+        f"${est.usd_per_run:.4f} a run (with {est.revision_rounds} judge revision(s)) × {est.runs_per_month} runs "
+        f"= [bold]${est.usd_per_month:.2f} a month[/], {verdict} the ${est.monthly_budget_usd:.2f} budget",
+        highlight=False,
+    )
+    console.print(cell(f"prompts counted on {est.snapshot_source}; prices from litellm's local price map", MAX_TEXT))
+
+
 @app.command("cost")
 def cost(
     ctx: typer.Context,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Forecast a month of the configured council (needs no key).")
+    ] = False,
+    snapshot: SnapshotOpt = None,
+    date: DateOpt = None,
+    days: Annotated[int, typer.Option(min=1, help="Runs a month (with --estimate).")] = 30,
+    revisions: Annotated[int, typer.Option(min=0, help="Judge revision rounds a run (with --estimate).")] = 1,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Month-to-date council spend against the budget, per model, from the ledger."""
+    """Month-to-date council spend against the budget, per model, from the ledger.
+
+    With --estimate: what a month of the configured council will cost, from the token
+    count of the prompts its analysts and judge would be sent (for --snapshot FILE, the
+    store's --date or latest day, or every registered metric when there is no data yet)
+    and litellm's local price map. Works without any API key.
+    """
     from datetime import UTC, datetime
 
     from huracan.council.budget import Ledger
 
     cfg = settings(ctx, config, data_dir)
+    if estimate:
+        from huracan.council.estimate import estimate as forecast
+
+        snap, source = _estimate_snapshot(cfg, snapshot, parse_day(date))
+        est = forecast(cfg, snap, snapshot_source=source, runs_per_month=days, revision_rounds=revisions)
+        if json:
+            print_json(est.as_dict())
+        else:
+            _print_estimate(est)
+        return
     ledger = Ledger.for_settings(cfg)
     now = datetime.now(UTC)
     month = now.strftime("%Y-%m")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -24,7 +25,7 @@ from huracan.council.offline import OFFLINE_MODEL
 from huracan.council.prompts import analyst_messages, fence_json, render_template, snapshot_for_prompt
 from huracan.council.schema import Analysis, AnalysisRecord
 
-__all__ = ["RunContext", "extract_json", "run_analysts"]
+__all__ = ["RunContext", "explain_invalid", "extract_json", "run_analysts"]
 
 
 @dataclass
@@ -95,15 +96,32 @@ class RunContext:
         return None
 
 
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"```(?:json)?\s*\n(.*?)\n\s*```", re.DOTALL)
+
+
 def extract_json(text: str) -> str:
-    """The JSON object in a model's answer, tolerating a fenced block or prose around it."""
+    """The JSON object in a model's answer, tolerating reasoning blocks, fences and prose.
+
+    ``<think>…</think>`` is dropped first (reasoning models emit it, braces and all); then
+    the first fenced block that holds an object, else the span from the first ``{`` to the
+    last ``}``.
+    """
+    text = _THINK.sub("", text)
+    for block in _FENCE.findall(text):
+        if block.lstrip().startswith("{"):
+            return block.strip()
     start, end = text.find("{"), text.rfind("}")
     return text[start : end + 1] if start != -1 and end > start else text
 
 
-def _explain(exc: ValidationError | json.JSONDecodeError) -> str:
+def explain_invalid(exc: ValidationError | json.JSONDecodeError | ValueError) -> str:
+    """What was wrong with an answer, for the model to fix: each field and the problem,
+    never pydantic's ``input_value`` echo of the answer itself."""
     if isinstance(exc, json.JSONDecodeError):
         return f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    if not isinstance(exc, ValidationError):
+        return f"the answer could not be used: {exc}"
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
@@ -142,7 +160,7 @@ async def _run_one(ctx: RunContext, analyst: AnalystSettings, model: str, substi
             record.analysis = parse_analysis(content, ctx.snapshot)
             return record
         except (ValidationError, json.JSONDecodeError) as exc:
-            error = _explain(exc)
+            error = explain_invalid(exc)
             messages = [
                 *messages,
                 {"role": "assistant", "content": content},

@@ -246,7 +246,11 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 )  # fmt: skip
                 prev_end, prev_roles = tok.end, roles
             for w in words:
-                if not (c0 <= w.start < c1) or any(a <= w.start < b for a, b in hit_spans):
+                # A change word inside a metric's name ("AUC gain …", "exports marked not ready")
+                # is the name, not a claim; but "the model is ready" also names the yes/no
+                # metric model_ready, and is the readiness claim all the same.
+                inside = [h for h in hits if h.start <= w.start < h.end]
+                if not (c0 <= w.start < c1) or any(not (w.kind == "ready" and _yes_no(h, snapshot)) for h in inside):
                     continue
                 subjects = _subjects(w, mentions, text, carry) or _unit_subject(w, unit_mentions)
                 out.directions.append(DirectionClaim(w, unit, (c0, c1), subjects, scope))
@@ -275,6 +279,13 @@ def _drop_denominators(mentions: list[Mention], text: str, c0: int, unit_of: Map
                 continue
         out.append(m)
     return out
+
+
+def _yes_no(hit: Hit, snapshot: MetricsSnapshot) -> bool:
+    """Whether a hit names only yes/no metrics (model_ready)."""
+    lex = lexicon_for(snapshot)
+    ids = [hit.metric_id] if hit.metric_id else [m for f in hit.families for m in lex.families[f].members.values()]
+    return bool(ids) and all(snapshot.metrics[i].unit == "bool" for i in ids)
 
 
 def _unit_subject(w: DirectionWord, unit_mentions: list[Mention]) -> list[Mention]:

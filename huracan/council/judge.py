@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from huracan.analytics.snapshot import MetricsSnapshot
-from huracan.council.analysts import RunContext, extract_json
+from huracan.council.analysts import RunContext, explain_invalid, extract_json
 from huracan.council.llm import CallFailed, OverBudget, is_offline
 from huracan.council.offline import OFFLINE_MODEL
 from huracan.council.prompts import judge_messages, render_template, role_brief
@@ -80,7 +80,7 @@ async def _draft(ctx: RunContext, model: str, messages: list[dict[str, str]], pu
         retry = [
             *messages,
             {"role": "assistant", "content": content},
-            {"role": "user", "content": render_template("invalid.j2", error=str(exc))},
+            {"role": "user", "content": render_template("invalid.j2", error=explain_invalid(exc))},
         ]
         content = await ctx.ask(model, retry, f"{purpose}:retry", 0.2, ctx.cfg.judge_timeout_s)
         return _parse(content, ctx.snapshot), content
