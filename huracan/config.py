@@ -140,6 +140,13 @@ class SchedulerSettings(Section):
     deadman_digest_hour: int = Field(6, ge=0, le=23, description="UTC hour by which the digest must be delivered")
     deadman_ingest_silence_min: float = Field(60.0, gt=0)
     misfire_grace_s: int = Field(3600, ge=1)
+    delivery_retry_s: float = Field(
+        60.0, gt=0, description="first retry of an undelivered digest; doubles each time, until the next day is over"
+    )
+    delivery_retry_max_s: float = Field(1800.0, gt=0, description="longest wait between digest delivery retries")
+    stop_grace_s: float = Field(
+        60.0, gt=0, description="at SIGTERM, how long a running job may take to finish before the store closes"
+    )
 
 
 class ReadinessSettings(Section):
@@ -435,13 +442,17 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> Settings:
     token = _yaml_path.set(chosen)
     try:
         clean = {k: v for k, v in overrides.items() if v is not None}
-        return Settings(**clean)
+        settings = Settings(**clean)
     except ValidationError as exc:
         raise ConfigError(str(chosen or default_config_path()), [_explain(e) for e in exc.errors()]) from None
     except SettingsError as exc:  # an env value that should be JSON (a list of objects) is not
         raise ConfigError("environment", [_explain_env(exc)]) from None
     finally:
         _yaml_path.reset(token)
+    from huracan.redact import remember_settings
+
+    remember_settings(settings)  # error text and logs of this process mask every secret (issue 13)
+    return settings
 
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:

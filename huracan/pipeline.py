@@ -23,6 +23,7 @@ from typing import Any
 
 from huracan.config import Settings
 from huracan.events import Alert, parse_event
+from huracan.redact import redact_obj
 
 __all__ = ["NightlyResult", "evaluate_alerts", "prepare_digest", "run_nightly"]
 
@@ -90,14 +91,20 @@ def prepare_digest(
     from huracan.digest.history import load_history
     from huracan.digest.render import render
 
-    snapshot = compute_snapshot(conn, day, plugins, settings)
-    council = run_council(snapshot, settings, completion=completion)
+    # Secrets out before anything is written or sent: plugin and model text is untrusted (issue 13).
+    snapshot = redact_obj(compute_snapshot(conn, day, plugins, settings))
+    council = redact_obj(run_council(snapshot, settings, completion=completion))
     history = load_history(conn, day) if charts else None
     digest = build_digest(
         snapshot, council, history, settings, plugin_sections=plugins.digest_sections(snapshot), charts=charts
     )
     return NightlyResult(
-        day=day, snapshot=snapshot, council=council, digest=digest, rendered=render(digest), alerts=_alerts_of(snapshot)
+        day=day,
+        snapshot=snapshot,
+        council=council,
+        digest=digest,
+        rendered=redact_obj(render(digest)),
+        alerts=_alerts_of(snapshot),
     )
 
 

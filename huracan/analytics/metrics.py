@@ -36,6 +36,7 @@ from huracan.analytics.snapshot import Interval, MetricsSnapshot, MetricValue, P
 from huracan.analytics.stats import wilson_interval
 from huracan.events import Alert, Severity
 from huracan.plugins.types import MetricResult, MetricSpec
+from huracan.redact import error_text
 
 __all__ = ["COMPARISON_DAYS", "alert_name", "compute_snapshot", "connection_of", "evaluate_status"]
 
@@ -84,7 +85,7 @@ def _evaluate(spec: MetricSpec, ctx: MetricContext) -> _Outcome:
 
         if archive_error(exc) is not None:  # issue 15: no snapshot at all, never a partial one
             raise
-        return _Outcome(failed=f"{type(exc).__name__}: {exc}")
+        return _Outcome(failed=error_text(exc))  # redacted: plugin text reaches digests and prompts
     if not isinstance(result, MetricResult):
         return _Outcome(failed=f"compute returned {type(result).__name__}, expected MetricResult")
     if result.value is not None and not math.isfinite(result.value):

@@ -64,6 +64,17 @@ def root(
 ) -> None:
     """Huracan Observability."""
     ctx.obj = GlobalOptions(config=config, data_dir=data_dir)
+    _log_warnings_redacted()
+
+
+def _log_warnings_redacted() -> None:
+    import logging
+
+    from huracan.redact import install_log_redaction
+
+    # Warnings (a disabled plugin, a failed send) go to stderr with every secret masked.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
 
 
 for _module, _name in GROUPS:

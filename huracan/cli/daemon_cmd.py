@@ -26,13 +26,15 @@ def daemon(
 
     from huracan.daemon.runfile import read_runfile
     from huracan.daemon.service import Daemon, StartupError
+    from huracan.redact import install_log_redaction
 
     cfg = settings(ctx, config, data_dir, must_exist=False)
     if host:
         cfg.api.host = host
     if port is not None:
         cfg.api.port = port
-    logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    install_log_redaction()  # no secret in the journal, whatever a plugin or a library logs
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry URLs with tokens
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one INFO line per job run
     from huracan.config_checks import unmet_requirements

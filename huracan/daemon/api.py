@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from huracan.daemon.feed import FEED_TYPES
 from huracan.daemon.ingest_http import UnsupportedMediaType, check_media_type, parse_columns
+from huracan.redact import redact
 
 if TYPE_CHECKING:
     from huracan.daemon.service import Daemon
@@ -189,7 +190,7 @@ def build_app(daemon: Daemon) -> FastAPI:
         except SqlTimeout as exc:
             raise HTTPException(504, str(exc)) from None
         except Exception as exc:  # a bad query is the caller's error, not ours
-            raise HTTPException(400, f"query failed: {exc}") from None
+            raise HTTPException(400, f"query failed: {redact(str(exc))}") from None
         if format == "json":
             from huracan.daemon.sql_json import arrow_to_json_body
 

@@ -31,6 +31,8 @@ class JobContext:
     started_at: float = field(default_factory=time.time)
     #: wall time of the last accepted ingest (None: nothing yet)
     last_ingest_at: Callable[[], float | None] = lambda: None
+    #: nightly results whose digest some channel has not received yet, by day (for `deliver`)
+    pending_digests: dict[date, Any] = field(default_factory=dict)
 
     def raise_alert(self, alert: Alert) -> None:
         """Store the alert and send it through the notifiers."""
@@ -55,7 +57,31 @@ def _nightly(ctx: JobContext, day: date | None) -> dict[str, Any]:
     result = run_nightly(ctx.settings, ctx.store, ctx.plugins, day, deliver=True)
     for alert in result.alerts:
         ctx.raise_alert(alert)
-    return result.summary()
+    return _delivered(ctx, day, result)
+
+
+def _delivered(ctx: JobContext, day: date, result: Any) -> dict[str, Any]:
+    """The run's summary if every channel has the digest, else :class:`DeliveryFailed` (issue 13)."""
+    from huracan.daemon.redelivery import DeliveryFailed, undelivered
+
+    failed = undelivered(result.deliveries)
+    if failed:
+        ctx.pending_digests[day] = result
+        raise DeliveryFailed(day, failed, result.summary())
+    ctx.pending_digests.pop(day, None)
+    return dict(result.summary())
+
+
+def _deliver(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    """Send a day's digest again to the channels that have not got it (the ledger knows which)."""
+    from huracan.pipeline import deliver_digest
+
+    assert day is not None
+    result = ctx.pending_digests.get(day)
+    if result is None:  # the daemon restarted since: build it again; channels already done are skipped
+        return _nightly(ctx, day)
+    deliver_digest(ctx.settings, ctx.plugins, result)
+    return _delivered(ctx, day, result)
 
 
 def _roll(ctx: JobContext, day: date | None) -> dict[str, Any]:
@@ -92,7 +118,10 @@ def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
     if now.hour >= s.deadman_digest_hour:
         row = (
             ctx.store.cursor()
-            .execute("SELECT count(*) FROM job_runs WHERE job = 'nightly' AND day = ? AND status = 'ok'", [yesterday])
+            .execute(
+                "SELECT count(*) FROM job_runs WHERE job IN ('nightly', 'deliver') AND day = ? AND status = 'ok'",
+                [yesterday],
+            )
             .fetchone()
         )
         if not row or row[0] == 0:
@@ -129,6 +158,7 @@ JOBS: dict[str, Job] = {
     j.name: j
     for j in (
         Job("nightly", _nightly, "metrics → council → digest → delivery for a day", _yesterday),
+        Job("deliver", _deliver, "send a day's digest to the channels that have not got it", _yesterday),
         Job("roll", _roll, "move hot days older than store.hot_days to Parquet", lambda now: now.date()),
         Job("monitor", _monitor, "queue health tick"),
         Job("alerts", _alerts, "evaluate metric alert rules and pending export acknowledgements"),

@@ -68,7 +68,7 @@ def catch_up_days(settings: Settings, store: Any, ledger: JobLedger, now: dateti
     if (now.hour, now.minute) < (at.hour, at.minute):
         last_due -= timedelta(days=1)  # last night's run is not due yet
     window = [last_due - timedelta(days=i) for i in range(n)]
-    done = ledger.succeeded_days("nightly")
+    done = ledger.succeeded_days("nightly") | ledger.succeeded_days("deliver")
     with_data = _days_with_data(store, window[-1] - timedelta(days=30), window[0])
     missing = sorted(d for d in window if d not in done and d in with_data)
     older = [d for d in with_data if d < window[-1] and d not in done]

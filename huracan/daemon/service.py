@@ -27,9 +27,11 @@ from huracan.daemon.feed import Feed
 from huracan.daemon.jobs import JOBS, JobContext
 from huracan.daemon.ledger import JobLedger
 from huracan.daemon.notify import Notifier, watchdog_interval
+from huracan.daemon.redelivery import DeliveryFailed, abandoned_alert, failed_alert, late_alert, next_retry
 from huracan.daemon.runfile import RunFile, remove_runfile, write_runfile
 from huracan.daemon.scheduler import build_scheduler, catch_up_days
 from huracan.events import Severity, set_max_clock_skew
+from huracan.redact import error_text
 
 __all__ = ["Daemon", "StartupError", "is_loopback"]
 
@@ -100,6 +102,9 @@ class Daemon:
         self.job_outcomes: dict[tuple[str, str], int] = {}
         self._opened = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._inflight: set[asyncio.Future[Any]] = set()
+        #: failed delivery attempts per digest day, while retries are scheduled
+        self._delivery_attempts: dict[date, int] = {}
 
     # -- start-up ---------------------------------------------------------------
     def open(self) -> None:
@@ -179,18 +184,68 @@ class Daemon:
             run_day = day if day is not None else job.default_day(datetime.now(UTC))
             run_id = await asyncio.to_thread(self.ledger.start, name, run_day, trigger)
             t0 = time.perf_counter()
+            # The job's thread is tracked, not just awaited: cancelling this coroutine (at
+            # shutdown) must not leave a thread using the store while it is closed (issue 13).
+            work = asyncio.ensure_future(asyncio.to_thread(job.run, self.ctx, run_day))
+            self._inflight.add(work)
+            work.add_done_callback(self._inflight.discard)
             try:
-                detail = await asyncio.to_thread(job.run, self.ctx, run_day)
+                detail = await asyncio.shield(work)
             except Exception as exc:
                 log.exception("job %s (%s) failed", name, run_day)
-                await asyncio.to_thread(self.ledger.finish, run_id, "error", f"{type(exc).__name__}: {exc}")
+                failed_detail = getattr(exc, "detail", None)
+                await asyncio.to_thread(self.ledger.finish, run_id, "error", error_text(exc), failed_detail)
                 self.job_outcomes[(name, "error")] = self.job_outcomes.get((name, "error"), 0) + 1
-                return {"run_id": run_id, "job": name, "day": run_day, "status": "error", "error": str(exc)}
+                if isinstance(exc, DeliveryFailed):
+                    self._retry_delivery(exc)
+                return {"run_id": run_id, "job": name, "day": run_day, "status": "error", "error": error_text(exc)}
             detail = dict(detail or {})
             detail["seconds"] = round(time.perf_counter() - t0, 3)
             await asyncio.to_thread(self.ledger.finish, run_id, "ok", None, detail)
             self.job_outcomes[(name, "ok")] = self.job_outcomes.get((name, "ok"), 0) + 1
+            if name in ("nightly", "deliver") and run_day in self._delivery_attempts:
+                self.ctx.raise_alert(late_alert(run_day, self._delivery_attempts.pop(run_day)))
+                with contextlib.suppress(Exception):
+                    self.scheduler.remove_job(f"deliver-{run_day}")
             return {"run_id": run_id, "job": name, "day": run_day, "status": "ok", "detail": detail}
+
+    def _retry_delivery(self, exc: DeliveryFailed) -> None:
+        """Schedule the next ``deliver`` run for an undelivered digest, with backoff, and alert."""
+        from apscheduler.triggers.date import DateTrigger
+
+        day = exc.day
+        attempt = self._delivery_attempts[day] = self._delivery_attempts.get(day, 0) + 1
+        when = next_retry(self.settings, day, attempt, datetime.now(UTC))
+        if when is None:
+            self.ctx.raise_alert(abandoned_alert(day, attempt))
+            self._delivery_attempts.pop(day, None)
+            return
+        sched = getattr(self, "scheduler", None)
+        if sched is None or not sched.running or self.stopping:
+            when = None  # a one-off run (`jobs run` without a daemon): the deadman and the next start catch it
+        else:
+
+            async def fire() -> None:
+                await self.run_job("deliver", day=day, trigger="retry")
+
+            sched.add_job(
+                fire,
+                DateTrigger(run_date=when, timezone=UTC),
+                id=f"deliver-{day}",
+                name=f"deliver {day}",
+                replace_existing=True,
+                misfire_grace_time=self.settings.scheduler.misfire_grace_s,
+            )
+            log.warning("digest %s not delivered (attempt %d); next try at %s", day, attempt, when.isoformat())
+        self.ctx.raise_alert(failed_alert(exc, when))
+
+    async def _drain_jobs(self, timeout: float) -> None:
+        """Wait for job threads still running (a catch-up nightly at SIGTERM) before the store closes."""
+        if self._inflight:
+            log.info("waiting for %d running job(s) to finish before closing", len(self._inflight))
+            _done, pending = await asyncio.wait(set(self._inflight), timeout=timeout)
+            if pending:
+                log.error("%d job(s) still running after %.0f s; closing anyway", len(pending), timeout)
 
     async def _catch_up(self) -> None:
         days = await asyncio.to_thread(catch_up_days, self.settings, self.store, self.ledger, datetime.now(UTC))
@@ -351,11 +406,17 @@ class Daemon:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server_task, timeout=15)
         self.scheduler.shutdown(wait=False)
-        catch_up.cancel()
         watchdog.cancel()
-        for lock in self._job_locks.values():  # let a running job finish its write
+        # The catch-up stops between nights (it checks `stopping`); a night in progress and
+        # any scheduled job finish their work first: their threads use the store (issue 13:
+        # cancelling them left a thread inside DuckDB while the store closed).
+        with contextlib.suppress(Exception):  # a timeout, or whatever the catch-up itself raised
+            await asyncio.wait_for(asyncio.shield(catch_up), timeout=self.settings.scheduler.stop_grace_s)
+        catch_up.cancel()
+        await self._drain_jobs(self.settings.scheduler.stop_grace_s)
+        for lock in self._job_locks.values():  # a job between its thread and its ledger write
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(60):
+                async with asyncio.timeout(10):
                     await lock.acquire()
         await asyncio.to_thread(self.close)
         log.info("huracan daemon stopped cleanly")

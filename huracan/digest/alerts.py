@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from huracan.events import Alert
 from huracan.plugins.types import DeliveryResult, Notifier
+from huracan.redact import error_text
 
 __all__ = ["AlertDispatcher"]
 
@@ -54,5 +55,5 @@ class AlertDispatcher:
                 results.append(await n.send_alert(alert))
             except Exception as exc:  # a broken notifier must not stop the others
                 log.exception("alert %s: notifier %s raised", alert.name, name)
-                results.append(DeliveryResult(name, False, f"notifier raised {type(exc).__name__}: {exc}"))
+                results.append(DeliveryResult(name, False, f"notifier raised {error_text(exc)}"))
         return results

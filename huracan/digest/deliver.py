@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from huracan.digest.ledger import DeliveryLedger
 from huracan.digest.render import RenderedDigest
 from huracan.plugins.types import DeliveryResult, Notifier
+from huracan.redact import error_text, redact
 
 __all__ = ["deliver"]
 
@@ -72,7 +74,9 @@ async def deliver(
                 result = await _send(notifier, rendered, ledger.progress(day, name))
             except Exception as exc:  # one broken notifier must not keep the others from sending
                 log.exception("digest %s: notifier %s raised", day, name)
-                result = DeliveryResult(name, False, f"notifier raised {type(exc).__name__}: {exc}", permanent=False)
+                result = DeliveryResult(name, False, f"notifier raised {error_text(exc)}", permanent=False)
+            # A notifier's detail may quote its URL (Telegram's carries the bot token).
+            result = replace(result, detail=redact(result.detail))
             if result.ok:
                 ledger.append(day, name, "done", detail=result.detail, attempts=result.attempts)
             else:

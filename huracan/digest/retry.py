@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from huracan.redact import redact, remember
+
 __all__ = ["DeliveryError", "Redactor", "Sleep", "check_response", "quiet_http_logs", "with_retries"]
 
 T = TypeVar("T")
@@ -31,24 +33,17 @@ def quiet_http_logs() -> None:
 
 
 class Redactor:
-    """Replaces secrets (tokens, webhook URLs and their path parts) with ``***``."""
+    """The notifiers' handle on :func:`huracan.redact.redact`: one redaction for the process.
+
+    The secrets a notifier is built with (a token, a webhook URL and its path parts, a
+    password) are added to what the process masks everywhere, logs included.
+    """
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
-        found: set[str] = set()
-        for s in secrets:
-            if not s:
-                continue
-            found.add(s)
-            if "://" in s:
-                # A webhook URL's path holds the token; redact it wherever it shows up alone.
-                found.update(p for p in httpx.URL(s).path.split("/") if len(p) >= 16)
-        self._secrets = sorted(found, key=len, reverse=True)
+        remember(secrets)
 
     def __call__(self, text: object) -> str:
-        out = str(text)
-        for s in self._secrets:
-            out = out.replace(s, "***")
-        return out
+        return redact(str(text))
 
 
 class DeliveryError(Exception):

@@ -23,6 +23,7 @@ import pluggy
 
 from huracan import __version__
 from huracan.plugins import hookspecs
+from huracan.redact import error_text
 
 if TYPE_CHECKING:
     from huracan.config import Settings
@@ -134,7 +135,7 @@ class Loader:
         self.infos[info.name] = info
 
     def broken(self, info: PluginInfo, exc: BaseException) -> None:
-        info.error = f"failed to load: {type(exc).__name__}: {exc}"
+        info.error = f"failed to load: {error_text(exc)}"
         log.error("plugin %s disabled: %s", info.name, info.error)
         self.infos[info.name] = info
 

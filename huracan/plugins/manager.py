@@ -46,6 +46,7 @@ from huracan.plugins.loading import (
 )
 from huracan.plugins.resolve import await_me_maybe, resolve_sync
 from huracan.plugins.types import DigestSection, GateSpec, LearnerSpec, MetricSpec, Notifier
+from huracan.redact import error_text
 
 if TYPE_CHECKING:
     from huracan.config import Settings
@@ -93,7 +94,7 @@ class Plugins:
         return [n for n, i in self._infos.items() if i.error is None]
 
     def _disable(self, name: str, hook: str, exc: BaseException) -> None:
-        error = f"{hook} raised {type(exc).__name__}: {exc}"
+        error = f"{hook} raised {error_text(exc)}"  # redacted: it reaches snapshots, digests, logs
         log.error("plugin %s disabled: %s", name, error)
         log.debug("traceback of plugin %s in %s", name, hook, exc_info=exc)
         self._infos[name].error = error
