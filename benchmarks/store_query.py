@@ -2,7 +2,7 @@
 
 Loads N million synthetic ``gate_decision`` rows per day (built as Arrow columns, the
 way a bulk import would) for a few days, then times a day-filtered aggregate on the
-hot tier, rolls everything to Parquet and times it again on the cold tier. Also times
+hot tier, rolls everything to the Delta archive and times it again on the cold tier. Also times
 ``write_events`` on pre-built event objects (batches of 5,000, the logger's size).
 
     .venv/bin/python benchmarks/store_query.py --millions 2 --days 3
@@ -141,11 +141,11 @@ def main() -> None:
 
             with Clock() as c:
                 report = store.roll(datetime(2025, 12, 31, tzinfo=UTC))
-            print(f"roll: {report.rows:,} rows in {len(report.moved)} files: {c.rate(report.rows, 'rows')}")
+            print(f"roll: {report.rows:,} rows in {len(report.moved)} Delta commits: {c.rate(report.rows, 'rows')}")
             rows = store.query(AGG, [target])
             assert sum(r["n"] for r in rows) == n, rows
-            timed("cold day aggregate (Parquet, local)", lambda: store.query(AGG, [target]))
-            size = sum(m.bytes for m in report.moved)
+            timed("cold day aggregate (Delta table, local)", lambda: store.query(AGG, [target]))
+            size = sum(t.bytes for t in store.cold_tables.values())
             print(f"cold size: {size / 1e6:,.1f} MB for {report.rows:,} rows ({size / max(report.rows, 1):.1f} B/row)")
 
 
