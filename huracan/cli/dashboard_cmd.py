@@ -20,13 +20,11 @@ def dashboard(
     url: Annotated[str | None, typer.Option("--url", envvar="HURACAN_URL", help="Daemon URL.")] = None,
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between refreshes.")] = 5.0,
 ) -> None:
-    """Live dashboard: overview, shadow trades, models, gates and the live feed (q quits)."""
-    from functools import partial
+    """Live dashboard: overview, trades (drill down with enter), models (export tracker), gates, feed.
 
-    from huracan.daemon.access import find_daemon, open_reader
+    Reads through the daemon while it answers, else the store, and says since when the
+    data is stale. `?` shows every key; ctrl+p every action.
+    """
     from huracan.tui.app import Dashboard
 
-    cfg = settings(ctx, config, data_dir)
-    daemon_url = find_daemon(cfg, url)
-    source = f"daemon {daemon_url}" if daemon_url else f"store {cfg.data_dir}"
-    Dashboard(partial(open_reader, cfg, daemon_url), source=source, feed_url=daemon_url, interval=interval).run()
+    Dashboard(settings(ctx, config, data_dir), url=url, interval=interval).run()

@@ -10,6 +10,8 @@
 '914'
 >>> duration(4255)
 '1 h 10 min'
+>>> duration(521, compact=True)
+'8m41s'
 """
 
 from __future__ import annotations
@@ -46,11 +48,21 @@ def num(v: float | int | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def duration(seconds: float | None) -> str:
-    """Seconds as a person reads them: 0.4 s, 12 s, 3 min 5 s, 1 h 11 min, 2 d 3 h."""
+def duration(seconds: float | None, compact: bool = False) -> str:
+    """Seconds as a person reads them: 0.4 s, 12 s, 3 min 5 s, 1 h 10 min, 2 d 3 h.
+
+    ``compact`` (table cells): 0.4s, 12s, 3m05s, 1h10m, 2d03h.
+    """
     if seconds is None:
         return "-"
     s = float(seconds)
+    if compact:
+        if s < 60:
+            return f"{s:.1f}s" if s < 10 else f"{s:.0f}s"
+        m, sec = divmod(round(s), 60)
+        h, m = divmod(m, 60)
+        d, h = divmod(h, 24)
+        return f"{d}d{h:02d}h" if d else (f"{h}h{m:02d}m" if h else f"{m}m{sec:02d}s")
     if s < 10:
         return f"{s:.1f} s"
     if s < 60:

@@ -3,13 +3,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-from huracan.store.journal import TradeFilter, fetch_rows, list_shadow_trades
+from huracan.analytics.decision_trace import Timeline, TraceNotFound, trace_signal
+from huracan.analytics.evolution import ModelVersion, lineage, model_line, model_version
+from huracan.analytics.gate_explainer import GateReport, SignalExplanation, explain_signal, gate_report
+from huracan.config import Settings
+from huracan.store.attestation import Attestation
+from huracan.store.journal import TradeFilter, fetch_rows, list_shadow_trades, live_vs_shadow, with_views
+from huracan.store.registry import ModelRegistry
 
-__all__ = ["Overview", "gate_rows", "load_overview", "model_rows", "recent_trades"]
+__all__ = [
+    "Filters",
+    "ModelDetail",
+    "ModelRow",
+    "Overview",
+    "TradeDetail",
+    "gates",
+    "load_overview",
+    "model_detail",
+    "models",
+    "models_signature",
+    "trade_detail",
+    "trades",
+]
 
 
 @dataclass
@@ -61,30 +81,114 @@ def load_overview(conn: Any, day: date | None = None) -> Overview:
     return ov
 
 
-def recent_trades(conn: Any, limit: int = 200) -> list[dict[str, Any]]:
-    return list_shadow_trades(conn, TradeFilter(status="closed"), limit=limit)
+@dataclass(frozen=True)
+class Filters:
+    """What the trade list shows: every field optional (days are UTC, inclusive)."""
+
+    mode: str | None = None
+    regime: str | None = None
+    symbol: str | None = None
+    since: date | None = None
+    until: date | None = None
+    #: "taken" (shadow trades) or "blocked" (signals the gates stopped, with what they would have made)
+    kind: Literal["taken", "blocked"] = "taken"
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in (("mode", self.mode), ("regime", self.regime), ("symbol", self.symbol)) if v]
+        if self.since or self.until:
+            parts.append(f"days {self.since or '…'}..{self.until or '…'}")
+        return ", ".join(parts) or "none"
+
+    def trade_filter(self) -> TradeFilter:
+        return TradeFilter(
+            mode=self.mode, regime=self.regime, symbol=self.symbol, since=self.since, until=self.until, status="closed"
+        )
 
 
-def gate_rows(conn: Any, day: date) -> list[dict[str, Any]]:
-    return fetch_rows(
-        conn,
-        "SELECT gate, mode, count(*) AS evaluated, avg(CASE WHEN passed THEN 1.0 ELSE 0.0 END) AS pass_rate, "
-        "avg(threshold) AS threshold FROM v_gate_decision WHERE day = ? GROUP BY gate, mode ORDER BY gate, mode",
-        [day],
+def trades(conn: Any, filters: Filters, limit: int = 300) -> list[dict[str, Any]]:
+    """Closed shadow trades, or blocked signals with their counterfactual, newest first."""
+    if filters.kind == "taken":
+        return list_shadow_trades(conn, filters.trade_filter(), limit=limit)
+    where, params = replace(filters.trade_filter(), status=None).where()  # counterfactuals have no status
+    sql = with_views("journal_counterfactuals") + (
+        f"SELECT * FROM journal_counterfactuals {where} ORDER BY closed_at DESC, signal_id LIMIT {int(limit)}"
+    )
+    return fetch_rows(conn, sql, params)
+
+
+def gates(conn: Any, day: date | None, specs: Mapping[str, Any] | None) -> GateReport:
+    """The gate report the CLI prints (``huracan gates report``): targets, verdicts, accuracy."""
+    return gate_report(conn, day, specs)
+
+
+def models_signature(conn: Any) -> tuple[Any, ...]:
+    """Counts that change when a model is registered, exported or acknowledged (cheap to read)."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM v_model_registered), (SELECT count(*) FROM v_model_export), "
+        "(SELECT count(*) FROM v_model_loaded)"
+    ).fetchone()
+    return tuple(row or ())
+
+
+@dataclass
+class ModelRow:
+    """One model as ``huracan models list`` sees it: version, readiness and chain state."""
+
+    version: ModelVersion
+    auc_delta: float | None
+    state: str
+    detail: str
+
+
+def models(conn: Any, settings: Settings, limit: int = 40) -> list[ModelRow]:
+    """The newest models first, with readiness and attestation state (the CLI's functions)."""
+    registry = ModelRegistry(settings, store=conn)
+    now = datetime.now(UTC)
+    out: list[ModelRow] = []
+    for row in reversed(model_line(registry)[-limit:]):
+        v = row["version"]
+        chain = registry.attestation(v.model_id, now, verify_artifact=False)
+        d = row["deltas_vs_parent"].get("auc")
+        out.append(ModelRow(v, d["delta"] if d else None, chain.state, chain.detail))
+    return out
+
+
+@dataclass
+class ModelDetail:
+    """The export tracker's view of one model."""
+
+    version: ModelVersion
+    attestation: Attestation
+    lineage: list[dict[str, Any]]
+    #: live vs shadow per (mode, symbol, day) for this model, from Hamilton's outcomes
+    live: list[dict[str, Any]] = field(default_factory=list)
+
+
+def model_detail(conn: Any, settings: Settings, model_id: str) -> ModelDetail:
+    """Lineage, readiness reasons, exports, artifact verification, acks and live results."""
+    registry = ModelRegistry(settings, store=conn)
+    mid = registry.resolve(model_id)
+    return ModelDetail(
+        version=model_version(registry, mid),
+        attestation=registry.attestation(mid, datetime.now(UTC)),
+        lineage=lineage(registry, mid),
+        live=live_vs_shadow(conn, model_id=mid),
     )
 
 
-def model_rows(conn: Any, limit: int = 30) -> list[dict[str, Any]]:
-    """Each model along the hand-off chain: registered → exported → acknowledged by Hamilton."""
-    return fetch_rows(
-        conn,
-        "SELECT r.model_id, r.ts AS registered_at, r.data_snapshot_id, r.git_sha, "
-        "  CAST(r.metrics->>'$.auc' AS DOUBLE) AS auc, CAST(r.metrics->>'$.ece' AS DOUBLE) AS ece, "
-        "  e.ts AS exported_at, e.ready, l.ts AS acked_at "
-        "FROM v_model_registered r "
-        "LEFT JOIN (SELECT model_id, max(ts) AS ts, bool_or(ready) AS ready FROM v_model_export GROUP BY model_id) e "
-        "  USING (model_id) "
-        "LEFT JOIN (SELECT model_id, min(ts) AS ts FROM v_model_loaded GROUP BY model_id) l USING (model_id) "
-        "ORDER BY r.ts DESC LIMIT ?",
-        [limit],
-    )
+@dataclass
+class TradeDetail:
+    """One decision: every gate's explanation, the (counterfactual) outcome and its trace."""
+
+    explanation: SignalExplanation
+    trace: Timeline | None
+
+
+def trade_detail(conn: Any, signal_id: str, specs: Mapping[str, Any] | None) -> TradeDetail:
+    """``huracan explain`` and ``huracan trace`` for one signal."""
+    explanation = explain_signal(conn, signal_id, specs)
+    try:
+        timeline: Timeline | None = trace_signal(conn, signal_id)
+    except TraceNotFound:
+        timeline = None
+    return TradeDetail(explanation, timeline)
