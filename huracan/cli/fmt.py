@@ -17,8 +17,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
-__all__ = ["duration", "num", "size"]
+__all__ = ["VERDICT_LABEL", "VERDICT_STYLE", "duration", "gate_target", "num", "pct", "size"]
+
+#: A gate verdict (``gate_report``) as every face shows it, and its Rich style.
+VERDICT_LABEL = {"too_strict": "STRICT", "too_loose": "LOOSE", "ok": "ok", "no_data": "-", "no_target": "?"}
+VERDICT_STYLE = {"too_strict": "bold red", "too_loose": "yellow", "ok": "green", "no_data": "dim", "no_target": "dim"}
 
 
 def size(n: float | None) -> str:
@@ -75,3 +80,22 @@ def duration(seconds: float | None, compact: bool = False) -> str:
         return f"{h} h {m} min" if m else f"{h} h"
     d, h = divmod(h, 24)
     return f"{d} d {h} h" if h else f"{d} d"
+
+
+def pct(x: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage: ``pct(0.4625)`` is ``46.2%``; None is ``–``."""
+    return "–" if x is None else f"{float(x) * 100:.{digits}f}%"
+
+
+def gate_target(t: Any) -> str:
+    """A gate's pass-rate target (``Targets``) as a range: ``30–60%``, ``≥ 15%``, ``ideal 40%``."""
+    if t is None:
+        return "–"
+    lo, hi, ideal = t.min, t.max, t.ideal
+    if lo is not None and hi is not None:
+        return f"{lo * 100:.0f}–{hi * 100:.0f}%"
+    if lo is not None:
+        return f"≥ {lo * 100:.0f}%"
+    if hi is not None:
+        return f"≤ {hi * 100:.0f}%"
+    return f"ideal {ideal * 100:.0f}%" if ideal is not None else "–"

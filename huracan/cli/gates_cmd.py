@@ -7,12 +7,10 @@ from typing import Annotated, Any
 import typer
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
+from huracan.cli.fmt import VERDICT_LABEL, VERDICT_STYLE
 from huracan.cli.term import cell, cells, safe
 
 app = typer.Typer(help="Gate pass rates, accuracy, blocked P&L, threshold what-ifs and history.", no_args_is_help=True)
-
-_VERDICT_SHORT = {"too_strict": "STRICT", "too_loose": "LOOSE", "ok": "ok", "no_data": "-", "no_target": "?"}
-_VERDICT_STYLE = {"too_strict": "bold red", "too_loose": "yellow", "ok": "green", "no_data": "dim", "no_target": "dim"}
 
 
 def _pct(v: float | None) -> str:
@@ -68,7 +66,7 @@ def report(
             _num(g.threshold),
             str(g.n),
             _pct(g.pass_rate),
-            f"[{_VERDICT_STYLE[g.verdict]}]{_VERDICT_SHORT[g.verdict]}[/]",
+            f"[{VERDICT_STYLE[g.verdict]}]{VERDICT_LABEL[g.verdict]}[/]",
             _pct0(g.accuracy),
             _pct0(g.sole_accuracy),
             f"{g.blocked_pnl_bps:+.1f}",
@@ -76,7 +74,7 @@ def report(
     console.print(t)
     for g in rep.gates:
         if g.verdict in ("too_strict", "too_loose"):
-            style = _VERDICT_STYLE[g.verdict]
+            style = VERDICT_STYLE[g.verdict]
             console.print(
                 f"[{style}]{safe(g.gate)} ({safe(g.mode)}) {g.verdict.replace('_', ' ')}:[/] {safe(g.verdict_reason)}",
                 soft_wrap=True,

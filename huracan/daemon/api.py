@@ -94,6 +94,9 @@ def build_app(daemon: Daemon) -> FastAPI:
         title="Huracan Observability daemon",
         version=daemon.version,
         description="Ingest Engine/Hamilton events, read the store, watch jobs.",
+        # Swagger UI and ReDoc load their assets from a CDN: off (issue 16); /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
     )
 
     async def auth(request: Request) -> None:
@@ -254,4 +257,7 @@ def build_app(daemon: Daemon) -> FastAPI:
 
         return await asyncio.to_thread(take_snapshot, daemon.store)
 
+    from huracan.daemon.web import build_router
+
+    app.include_router(build_router(daemon))  # GET / and /digests/DATE: the web page
     return app

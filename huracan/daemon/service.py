@@ -387,6 +387,9 @@ class Daemon:
 
         self.scheduler = build_scheduler(self)
         self.scheduler.start()
+        from huracan.daemon.telegram_poll import start_commands
+
+        telegram = start_commands(self)  # None unless notifiers.telegram.commands
         write_runfile(
             self.settings.data_dir,
             RunFile(os.getpid(), self.url, self.started_at.isoformat(), str(self.settings.data_dir)),
@@ -413,6 +416,8 @@ class Daemon:
         with contextlib.suppress(Exception):  # a timeout, or whatever the catch-up itself raised
             await asyncio.wait_for(asyncio.shield(catch_up), timeout=self.settings.scheduler.stop_grace_s)
         catch_up.cancel()
+        if telegram is not None:
+            telegram.cancel()
         await self._drain_jobs(self.settings.scheduler.stop_grace_s)
         for lock in self._job_locks.values():  # a job between its thread and its ledger write
             with contextlib.suppress(TimeoutError):

@@ -18,10 +18,10 @@ from typing import Any
 
 from rich.text import Text
 
-from huracan.cli.fmt import duration, num
+from huracan.cli.fmt import VERDICT_LABEL, VERDICT_STYLE, duration, gate_target, num, pct
 from huracan.cli.term import cell
 from huracan.tui.data import ModelRow
-from huracan.tui.render import VERDICT_LABEL, VERDICT_STYLE, bps, gate_target, pct, short_id
+from huracan.tui.render import bps, short_id
 
 __all__ = [
     "GATE_COLUMNS",

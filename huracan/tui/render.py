@@ -15,7 +15,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from huracan.cli.fmt import duration, num
+from huracan.cli.fmt import VERDICT_LABEL, VERDICT_STYLE, duration, gate_target, num, pct
 from huracan.cli.term import cell, clean
 from huracan.tui.data import ModelDetail, ModelRow, Overview, TradeDetail
 
@@ -29,13 +29,7 @@ __all__ = [
     "trade_detail",
 ]
 
-VERDICT_LABEL = {"too_strict": "STRICT", "too_loose": "LOOSE", "ok": "ok", "no_data": "-", "no_target": "?"}
-VERDICT_STYLE = {"too_strict": "bold red", "too_loose": "yellow", "ok": "green", "no_data": "dim", "no_target": "dim"}
 SEVERITY_STYLE = {"CRITICAL": "bold red", "ERROR": "red", "WARNING": "yellow"}
-
-
-def pct(x: Any, digits: int = 1) -> str:
-    return "–" if x is None else f"{float(x) * 100:.{digits}f}%"
 
 
 def bps(x: Any) -> str:
@@ -44,20 +38,6 @@ def bps(x: Any) -> str:
 
 def short_id(v: Any, n: int = 12) -> str:
     return clean(v)[:n] if v else "–"
-
-
-def gate_target(t: Any) -> str:
-    """A gate's pass-rate target as a range: ``30–60%``, ``≥ 15%``, ``ideal 40%``."""
-    if t is None:
-        return "–"
-    lo, hi, ideal = t.min, t.max, t.ideal
-    if lo is not None and hi is not None:
-        return f"{lo * 100:.0f}–{hi * 100:.0f}%"
-    if lo is not None:
-        return f"≥ {lo * 100:.0f}%"
-    if hi is not None:
-        return f"≤ {hi * 100:.0f}%"
-    return f"ideal {ideal * 100:.0f}%" if ideal is not None else "–"
 
 
 def overview_panels(
