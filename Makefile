@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/store_archive.py
+	$(BIN)/python benchmarks/verifier_probe.py
 
 clean:
 	rm -rf $(VENV) huracan-demo .mypy_cache .ruff_cache

@@ -198,7 +198,10 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
             mentions = lex.resolve(text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention)
             clause_text = _blank(text, hit_spans, c0, c1)
             mentions = _drop_denominators(mentions, text, c0, unit_of)
-            if not mentions and carry is not None and _PRONOUN.search(text[c0:c1]):
+            # A clause that names no metric continues its sentence's last one ("…, but far below
+            # the 0.10 maximum"); across sentences only a pronoun does ("It rests on 8 trades").
+            continues = unit_mentions and carry is not None
+            if not mentions and carry is not None and (continues or _PRONOUN.search(text[c0:c1])):
                 mentions = [Mention(c0, c0, carry.metric_id, carry.family, carry.magnitude, elliptical=True)]
             scope = scope_of(text[c0:c1])
             prev_end, prev_roles = c0, None

@@ -94,8 +94,10 @@ def _close(
 ) -> str:
     """ "ok", "coarse" or "" (no match) for one display of one field."""
     cap = max(10 * base_tol * scale, 0.05 * abs(shown))
-    coarse = tok.tolerance > cap + _EPS * max(1.0, abs(shown))
-    slack = tok.tolerance + _EPS * max(1.0, abs(shown))
+    bounded = tok.bound is not None and kind == "level"
+    # A bound is exact as written ("well below 1"); only a stated value can be too coarse.
+    coarse = not bounded and tok.tolerance > cap + _EPS * max(1.0, abs(shown))
+    slack = (0.0 if bounded else tok.tolerance) + _EPS * max(1.0, abs(shown))
     if tok.signed:
         candidates = [tok.value]
     elif kind in ("delta", "pct"):
