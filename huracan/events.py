@@ -360,7 +360,11 @@ class ShadowOutcome(LabelledEvent):
 
 
 class TrainingSession(EventBase):
-    """One training run of a learner; ``data_cutoff_timestamp`` is the newest label used."""
+    """One training run of a learner; ``data_cutoff_timestamp`` is the newest label used.
+
+    ``duration_s``, ``brier`` and ``log_loss`` are optional: an Engine that does not
+    measure them leaves them out and every face shows them as absent (issue 16).
+    """
 
     type: Literal["training_session"] = "training_session"
     session_id: Ident
@@ -368,14 +372,14 @@ class TrainingSession(EventBase):
     learner: Ident = "meta_label"
     trained_at: UtcDatetime
     data_cutoff_timestamp: UtcDatetime
-    duration_s: NonNegative
+    duration_s: NonNegative | None = None
     samples_historical: Annotated[int, Field(ge=0)]
     samples_shadow: Annotated[int, Field(ge=0)]
     auc: Probability
     ece: Probability
     mce: Probability
-    brier: Probability
-    log_loss: NonNegative
+    brier: Probability | None = None
+    log_loss: NonNegative | None = None
     eval_samples: Annotated[int, Field(ge=0)] = 0
 
     @model_validator(mode="after")

@@ -85,7 +85,8 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
     )
     if session:
         for m in METRICS:
-            metrics.setdefault(m, float(session[0][m]))
+            if session[0][m] is not None:  # brier / log_loss are optional in a training session
+                metrics.setdefault(m, float(session[0][m]))
     imp = registry.rows(
         "SELECT importances FROM v_feature_importance WHERE model_id = ? ORDER BY ts DESC LIMIT 1", [mid]
     )

@@ -296,6 +296,8 @@ def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> 
     if latest is not None and previous is not None:
         for m, higher_better in METRICS.items():
             a, b = latest[m], previous[m]
+            if a is None or b is None:  # an optional metric one of the sessions did not report
+                continue
             deltas[m] = {"before": b, "after": a, "delta": a - b, "improved": (a > b) if higher_better else (a < b)}
     drift = None
     if latest is not None and previous is not None:
@@ -307,7 +309,7 @@ def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> 
     ready: bool | None = None
     reasons: list[str] = []
     if latest is not None:
-        metrics = {m: latest[m] for m in METRICS}
+        metrics = {m: latest[m] for m in METRICS if latest[m] is not None}
         own = [c["report"].ece for c in calib if c["model_id"] == latest["model_id"] and c["report"].ece is not None]
         if own:
             metrics["ece"] = own[-1]  # the recomputed ECE, not the producer's

@@ -119,8 +119,8 @@ def sessions(
             *cells(r["day"], r["session_id"], r["model_id"][:12]),
             f"{r['samples_historical']:,}",
             f"{r['samples_shadow']:,}",
-            f"{r['duration_s']:.0f}",
-            *(f"{r[m]:.4f}" for m in ("auc", "ece", "mce", "brier", "log_loss")),
+            "–" if r["duration_s"] is None else f"{r['duration_s']:.0f}",
+            *("–" if r[m] is None else f"{r[m]:.4f}" for m in ("auc", "ece", "mce", "brier", "log_loss")),
         )
     console.print(t)
 

@@ -85,18 +85,26 @@ def connect(
     *,
     start: bool = True,
 ) -> Any:
-    """A started EventLogger shipping to the daemon that owns ``settings.data_dir``.
+    """A started EventLogger shipping events to the daemon (see docs/engine.md).
 
-    ``url`` (or ``$HURACAN_URL``) overrides discovery; without a daemon running the
-    events wait in the spool until one is.
+    Args:
+        url: the daemon's base URL; default ``$HURACAN_URL``, else discovered by
+            :func:`huracan.daemon.access.find_daemon` (``<data_dir>/daemon.json``, then
+            ``api.host:api.port`` when no data directory was chosen).
+        settings: default :func:`huracan.config.load_config`; its ``ingest`` section sizes
+            the queue, its ``api.token`` (or ``$HURACAN_TOKEN``) is sent as the bearer token.
+        start: start the sender thread now.
+
+    With no daemon answering, events go to ``api.host:api.port`` anyway and wait in the
+    disk spool (``<data_dir>/spool/client``) until it answers.
     """
-    from huracan.daemon.access import auth_headers, find_daemon
+    from huracan.daemon.access import auth_headers, configured_url, find_daemon
     from huracan.ingest import EventLogger
 
     settings = settings or load_config()
     target = find_daemon(settings, url)
     if target is None:
-        target = f"http://{settings.api.host}:{settings.api.port}"
+        target = configured_url(settings)
         log.warning("no daemon found for %s; events will be spooled until %s answers", settings.data_dir, target)
     sink = DaemonSink(target, auth_headers(settings))
     logger = EventLogger(sink, settings.ingest, spool_dir=settings.spool_dir / "client")

@@ -183,6 +183,8 @@ def calibration_ece_gap(ctx: MetricContext, part: str | None) -> MetricResult:
 def _reported(column: str) -> Any:
     def compute(ctx: MetricContext, part: str | None) -> MetricResult:
         row = _session(ctx)
+        if row[column] is None:  # optional in training_session: absent, never invented
+            raise ctx.no_data(f"the Engine did not report {column} for its training session", SESSIONS_SQL)
         n = int(row["eval_samples"]) if row["eval_samples"] else None
         return ctx.result(float(row[column]), SESSIONS_SQL, [row], n=n)
 
