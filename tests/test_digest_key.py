@@ -46,7 +46,8 @@ def test_sections_show_key_metrics_and_problems_the_rest_goes_to_the_appendix() 
     assert "1,234 events/s" not in chat and "All other metrics" not in chat
     assert d.metric_count == len(snap.metrics)
     assert f"All {d.metric_count:,} metrics of the day" in "\n".join(r.telegram)
-    assert d.archive_path.endswith("2025-11-06/digest.md") and d.archive_path in "\n".join(r.telegram)
+    # Chat readers are pointed at the daemon's web page, never at a path on the server (issue 16).
+    assert "/digests/2025-11-06/" in "\n".join(r.telegram) and d.archive_path not in "\n".join(r.telegram)
 
 
 def test_the_verdict_names_criticals_by_name_and_value_deduplicated_and_bounded() -> None:

@@ -181,9 +181,10 @@ def test_ready_model_verdict() -> None:
     snap.readiness = snap.readiness.model_copy(update={"ready": True, "reasons": []})
     d = build_digest(snap, None, None, load_config())
     assert d.verdict.headline == f"Model {'ab' * 6} is ready for Hamilton"
-    assert d.verdict.status == "warning"  # the runner win rate and a gate are warnings
+    # Good news gets a green box; the warnings elsewhere are named in their own bullet (issue 16).
+    assert d.verdict.status == "ok"
     assert d.verdict.bullets[0].startswith("Learning improved: Model AUC 0.681")
-    assert d.verdict.bullets[-1] == "Also 2 warnings in the sections below."
+    assert d.verdict.bullets[-1] == "Warnings: Shadow win rate; Pass rate · meta_label."
     snap.readiness = snap.readiness.model_copy(update={"checks": {"exported": True, "acknowledged": False}})
     d = build_digest(snap, None, None, load_config())
     assert d.verdict.bullets[0] == "Exported, not yet acknowledged by Hamilton."

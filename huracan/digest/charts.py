@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from huracan.analytics.snapshot import MetricsSnapshot, Targets
@@ -97,20 +96,35 @@ def _learning(plt: Any, h: History, min_auc: float, max_ece: float) -> ChartImag
 
 
 def _shadow_pnl(plt: Any, h: History) -> ChartImage:
+    # Daily bars, not a cumulative line: a cumulative line makes the report's own day the
+    # smallest step of the chart (issue 16). Today's bars carry their values.
+    from datetime import timedelta
+
     fig, ax = plt.subplots(figsize=SIZE)
-    parts = []
-    for i, (mode, series) in enumerate(sorted(h.shadow_pnl_bps.items())):
+    modes = sorted(h.shadow_pnl_bps)
+    width = 0.8 / max(len(modes), 1)
+    last = max(d for series in h.shadow_pnl_bps.values() for d, _ in series)
+    today, totals = [], []
+    for i, mode in enumerate(modes):
         color = PALETTE[i % len(PALETTE)]
-        xs = [d for d, _ in series]
-        ys = list(accumulate(v for _, v in series))
-        ax.plot(xs, ys, color=color, lw=2.5)
-        _end_label(ax, xs[-1], ys[-1], f"{mode} {ys[-1]:+,.0f}", color)
-        parts.append(f"{mode} ends at {ys[-1]:+,.0f} bps")
+        series = h.shadow_pnl_bps[mode]
+        offset = timedelta(days=(i - (len(modes) - 1) / 2) * width)
+        ax.bar([d + offset for d, _ in series], [v for _, v in series], width=width, color=color, label=mode)
+        for d, v in series:
+            if d == last:
+                ax.annotate(f"{v:+,.0f}", (d + offset, v), xytext=(0, 3 if v >= 0 else -3), textcoords="offset points",
+                            ha="center", va="bottom" if v >= 0 else "top", color=color, fontweight="bold")  # fmt: skip
+                today.append(f"{mode} {v:+,.0f} bps")
+        totals.append(f"{mode} {sum(v for _, v in series):+,.0f}")
     ax.axhline(0, color=GREY, lw=1)
-    ax.set_title("Cumulative shadow P&L by mode (bps, paper)")
-    ax.margins(x=0.25)
+    ax.set_title("Daily shadow P&L by mode (bps, paper)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, ncol=max(len(modes), 1))
+    ax.margins(y=0.15)
     _dates(ax)
-    alt = f"Line chart of cumulative simulated P&L in basis points over {h.days} days: " + "; ".join(parts) + "."
+    alt = (
+        f"Bar chart of simulated P&L per day and mode in basis points over {h.days} days. "
+        f"On {last:%d %b}: " + ", ".join(today) + ". Totals over the period: " + ", ".join(totals) + "."
+    )
     return ChartImage("shadow_pnl", "Shadow P&L by mode", alt, _png(fig))
 
 
@@ -157,13 +171,14 @@ def _gates(plt: Any, h: History, snapshot: MetricsSnapshot) -> ChartImage:
 
 def _reliability(plt: Any, h: History) -> ChartImage:
     fig, ax = plt.subplots(figsize=(SIZE[0], SIZE[1] * 1.2))
-    ax.plot([0, 1], [0, 1], color=GREY, ls="--", lw=1)
+    ax.plot([0, 1], [0, 1], color=GREY, ls="--", lw=1, label="perfect calibration")
     xs = [b.mean_predicted for b in h.calibration]
     ys = [b.observed_rate for b in h.calibration]
     total = sum(b.count for b in h.calibration) or 1
-    ax.plot(xs, ys, color=PALETTE[0], lw=2)
+    ax.plot(xs, ys, color=PALETTE[0], lw=2, label="model (dot size = predictions)")
     ax.scatter(xs, ys, s=[30 + 400 * b.count / total for b in h.calibration], color=PALETTE[0], zorder=3)
-    ax.annotate("perfect calibration", (0.62, 0.55), color=GREY, rotation=0)
+    # A legend in the corner the curve rarely reaches, not a label on top of the curve (issue 16).
+    ax.legend(loc="upper left", frameon=False, fontsize=11)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("predicted win probability")
@@ -183,14 +198,19 @@ def _importance(plt: Any, h: History, top: int = 8) -> ChartImage:
     names = sorted(now, key=lambda k: max(now.get(k, 0.0), prev.get(k, 0.0)), reverse=True)[:top]
     names.reverse()
     fig, ax = plt.subplots(figsize=(SIZE[0], max(SIZE[1], 0.4 * len(names) + 1.0)))
+    labelled_prev = False
     for y, name in enumerate(names):
         a, b = prev.get(name), now[name]
         if a is not None:
             ax.plot([a, b], [y, y], color=GREY, lw=2, zorder=1)
-            ax.scatter([a], [y], color="#d1d5db", s=60, zorder=2)
-        ax.scatter([b], [y], color=PALETTE[0], s=70, zorder=3)
+            ax.scatter([a], [y], color="#d1d5db", s=60, zorder=2, label=None if labelled_prev else "previous model")
+            labelled_prev = True
+        ax.scatter([b], [y], color=PALETTE[0], s=70, zorder=3, label="latest model" if y == 0 else None)
     ax.set_yticks(range(len(names)), names)
-    ax.set_title("Feature importance: grey → blue is the shift" if prev else "Feature importance (latest)")
+    ax.set_xlabel("importance as the Engine logs it (higher = more influence)")
+    ax.set_title("Feature importance: what moved" if prev else "Feature importance (latest)")
+    # Under the axis: inside, a legend always ends up on some feature's dots.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=11)
     movers = sorted(((now[n] - prev[n], n) for n in names if n in prev), key=lambda t: abs(t[0]), reverse=True)
     alt = f"Dot chart of the top {len(names)} features by importance."
     if movers:

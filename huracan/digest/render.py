@@ -180,8 +180,11 @@ def _full_table_line(d: Digest) -> str:
     """Where the chat channels' readers find the metrics the chat leaves out."""
     if not d.appendix:
         return ""
-    where = f"the Markdown archive ({d.archive_path})" if d.archive_path else "the Markdown archive"
-    return f"All {d.metric_count:,} metrics of the day, one line each, are in the email digest and in {where}."
+    # A reader on a phone cannot open a path on the server (issue 16): name the web page.
+    return (
+        f"All {d.metric_count:,} metrics of the day, one line each, are in the email digest and on "
+        f"Huracan's web page at /digests/{d.day.isoformat()}/."
+    )
 
 
 def _telegram(d: Digest, ctx: dict[str, Any]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:

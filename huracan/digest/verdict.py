@@ -104,16 +104,20 @@ def build_verdict(snapshot: MetricsSnapshot, sections: Sequence[Section]) -> Ver
         shown = "; ".join(critical[:MAX_CRITICAL])
         more = len(critical) - MAX_CRITICAL
         bullets.append(f"Critical: {shown}" + (f"; and {more} more." if more > 0 else "."))
-    warnings = sum(1 for s in sections for r in s.rows if r.status == "warning")
-    if warnings:
-        bullets.append(f"Also {warnings} warning{'s' if warnings != 1 else ''} in the sections below.")
+    warned = [r.label for s in sections for r in s.rows if r.status == "warning"]
+    warnings = len(warned)
+    if warned:  # name them: "2 warnings" alone sends the reader hunting (issue 16)
+        shown = "; ".join(warned[:MAX_CRITICAL])
+        more = len(warned) - MAX_CRITICAL
+        bullets.append(f"Warning{'s' if warnings != 1 else ''}: {shown}" + (f"; and {more} more." if more > 0 else "."))
 
     if critical:
         n = len(critical)
         return Verdict(f"Needs attention: {n} critical issue{'s' if n != 1 else ''}", "critical", tuple(bullets))
     status = "warning" if warnings else "ok"
     if r is not None and r.ready:
-        return Verdict(f"Model {(r.model_id or '')[:12]} is ready for Hamilton", status, tuple(bullets))
+        # The box's colour is the headline's news; the warnings have their own bullet and dots.
+        return Verdict(f"Model {(r.model_id or '')[:12]} is ready for Hamilton", "ok", tuple(bullets))
     if r is not None:
         return Verdict("No model ready for Hamilton yet", "warning", tuple(bullets))
     return Verdict("No new model today", status, tuple(bullets))
