@@ -98,7 +98,10 @@ def _learning(plt: Any, h: History, min_auc: float, max_ece: float) -> ChartImag
 def _shadow_pnl(plt: Any, h: History) -> ChartImage:
     # Daily bars, not a cumulative line: a cumulative line makes the report's own day the
     # smallest step of the chart (issue 16). Today's bars carry their values.
-    from datetime import timedelta
+    from datetime import datetime, time, timedelta
+
+    def at(d: Any) -> datetime:  # a date plus a fraction of a day is still that date: use datetimes
+        return datetime.combine(d, time(0))  # the day's bars centred on its date tick
 
     fig, ax = plt.subplots(figsize=SIZE)
     modes = sorted(h.shadow_pnl_bps)
@@ -109,10 +112,10 @@ def _shadow_pnl(plt: Any, h: History) -> ChartImage:
         color = PALETTE[i % len(PALETTE)]
         series = h.shadow_pnl_bps[mode]
         offset = timedelta(days=(i - (len(modes) - 1) / 2) * width)
-        ax.bar([d + offset for d, _ in series], [v for _, v in series], width=width, color=color, label=mode)
+        ax.bar([at(d) + offset for d, _ in series], [v for _, v in series], width=width, color=color, label=mode)
         for d, v in series:
             if d == last:
-                ax.annotate(f"{v:+,.0f}", (d + offset, v), xytext=(0, 3 if v >= 0 else -3), textcoords="offset points",
+                ax.annotate(f"{v:+,.0f}", (at(d) + offset, v), xytext=(0, 3 if v >= 0 else -3), textcoords="offset points",
                             ha="center", va="bottom" if v >= 0 else "top", color=color, fontweight="bold")  # fmt: skip
                 today.append(f"{mode} {v:+,.0f} bps")
         totals.append(f"{mode} {sum(v for _, v in series):+,.0f}")
