@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## The fault suite (issue 13): real daemons killed, a full disk, channels and models down,
+## hostile text and planted secrets. Prints the verdict table, writes benchmarks/faults.json,
+## exits 1 if any row does not hold. The fast scenarios also run in `make test`.
+faults: $(STAMP)
+	$(BIN)/python benchmarks/faults.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

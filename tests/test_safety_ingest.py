@@ -145,3 +145,17 @@ def test_events_validate_reports_hostile_lines_without_a_traceback(tmp_path: Pat
     assert "Traceback" not in res.stderr + res.stdout
     assert f"{len(good)} valid, {len(_hostile_lines()) + 1} invalid" in res.stderr
     assert "not valid UTF-8" in res.stdout and f"at most {MAX_JSON_DEPTH}" in res.stdout
+
+
+def test_a_full_disk_is_named_as_such() -> None:
+    import errno
+
+    from huracan.daemon.api import storage_full
+
+    assert storage_full(OSError(errno.ENOSPC, "No space left on device")) == "No space left on device"
+    duck = RuntimeError(
+        'TransactionContext Error: Failed to commit: Could not write file "x.wal": No space left on device'
+    )
+    assert storage_full(duck) == "No space left on device"
+    assert storage_full(OSError(errno.EFBIG, "File too large")) == "File too large"
+    assert storage_full(ValueError("a bad batch")) is None

@@ -32,7 +32,7 @@ from huracan.redact import redact
 if TYPE_CHECKING:
     from huracan.daemon.service import Daemon
 
-__all__ = ["build_app"]
+__all__ = ["build_app", "storage_full"]
 
 
 class SqlRequest(BaseModel):
@@ -66,6 +66,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "body larger than api.max_request_mb, or an answer over api.sql_max_rows rows",
         422: "invalid request (field errors, or no valid event in the batch)",
         415: "the body is not JSON or NDJSON (Content-Type)",
+        507: "the data dir is full: the batch was not stored (resend it later)",
         503: "the daemon is shutting down",
         504: "the statement ran longer than api.sql_timeout_s",
     }
@@ -82,6 +83,22 @@ _INGEST_BODY = {
         },
     }
 }
+
+
+def storage_full(exc: BaseException) -> str | None:
+    """Why a write failed for lack of space (ENOSPC, EDQUOT, a file-size limit), else None.
+
+    DuckDB reports the OS error inside its own exception text.
+    """
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return exc.strerror or str(exc)
+    text = str(exc)
+    for needle in ("No space left on device", "Disk quota exceeded", "File too large"):
+        if needle in text:
+            return needle
+    return None
 
 
 def build_app(daemon: Daemon) -> FastAPI:
@@ -133,7 +150,7 @@ def build_app(daemon: Daemon) -> FastAPI:
         dependencies=[Depends(auth)],
         responses={
             207: {"model": IngestResponse, "description": "some lines rejected, the valid ones kept"},
-            **_errors(400, 401, 413, 415, 503),
+            **_errors(400, 401, 413, 415, 503, 507),
             422: {"model": IngestResponse, "description": "no line was a valid event: each error is listed"},
         },
         openapi_extra=_INGEST_BODY,
@@ -155,7 +172,19 @@ def build_app(daemon: Daemon) -> FastAPI:
         accepted, errors = batch.accepted, batch.errors
         # Written before we answer: a 2xx means durable (committed to DuckDB's WAL), so a
         # client never drops a batch the daemon might lose. Replays are de-duplicated.
-        written = await asyncio.to_thread(daemon.write_batch, batch, replay) if accepted else 0
+        try:
+            written = await asyncio.to_thread(daemon.write_batch, batch, replay) if accepted else 0
+        except Exception as exc:
+            problem = storage_full(exc)
+            if problem is None:
+                raise
+            # The batch rolled back whole: say so, so the producer keeps it (clients spool and retry).
+            raise HTTPException(
+                507,
+                f"the data dir {settings.data_dir} is full ({problem}): this batch was not stored. "
+                "Free space there; producers keep their events and resend them",
+                headers={"Retry-After": "30"},
+            ) from None
         if daemon.feed.subscribers and FEED_TYPES.intersection(batch.tables):
             daemon.feed.publish_many(batch.events(FEED_TYPES))  # objects only when someone watches
         daemon.ingest_stats.add(accepted=accepted, rejected=len(errors))
