@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from contextvars import ContextVar
-from datetime import time
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -162,6 +162,12 @@ class AnalyticsSettings(Section):
     gates_file: Path | None = None
     bootstrap_resamples: int = Field(500, ge=50)
     significance_level: float = Field(0.05, gt=0, lt=1)
+    trading_calendar: Literal["auto", "always", "weekdays"] = Field(
+        "auto",
+        description="which days the Engine trades: auto (a weekday it never sent data on in 4 weeks is closed), "
+        "always (24/7, crypto) or weekdays (FX, equities); a day without Engine data is 'no data' when closed",
+    )
+    holidays: list[date] = Field(default_factory=list, description="UTC days the market is closed (no data)")
 
 
 class AnalystSettings(Section):

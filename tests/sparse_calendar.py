@@ -98,6 +98,9 @@ class Sparse:
     carried: list[tuple[date, date]] = field(default_factory=list)
     alert_day: date = END + timedelta(days=1)  # Saturday: only Huracan's own alert
     hamilton_day: date = END + timedelta(days=3)  # Monday: only Hamilton's live trade
+    #: ready exports Hamilton never acknowledged: the first (superseded later), the last (pending)
+    superseded_model: str = ""
+    pending_model: str = ""
 
     @property
     def last_day(self) -> date:
@@ -175,6 +178,10 @@ def build(seed: int = 2017) -> Sparse:
     )
     assert prev_model is not None
     _live(out, out.hamilton_day, r, prev_model)
+    # Hamilton never acknowledges the first and the last ready export.
+    loaded = [e for e in out.events if isinstance(e, ModelLoaded)]
+    out.superseded_model, out.pending_model = loaded[0].model_id, loaded[-1].model_id
+    out.events = [e for e in out.events if e not in (loaded[0], loaded[-1])]
     return out
 
 
@@ -240,10 +247,13 @@ def _signal(
             failed.append(gate)
     win = r.random() < 0.5
     ret = round(r.uniform(3, 40) if win else -r.uniform(3, 30), 2)
-    if carry and not failed:
-        closed_day = d + timedelta(days=3)  # Monday
+    if carry:  # traded or blocked, the outcome is known on the next trading day (Monday)
+        closed_day = d + timedelta(days=3)
+        while closed_day in HOLIDAYS:
+            closed_day += timedelta(days=1)
         hold = (closed_day - d).days * 86400 + 8 * 3600 - t0
-        out.carried.append((d, closed_day))
+        if not failed:
+            out.carried.append((d, closed_day))
     else:
         hold = r.uniform(600, min(4 * 3600, 23.5 * 3600 - t0))
     sign = 1 if side == "long" else -1

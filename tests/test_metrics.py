@@ -60,7 +60,7 @@ def _store(path: Path, days: Days) -> tuple[Settings, Store]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Days, Settings, MetricsSnapshot, CountingConn]]:
     # The report day's trades win far more often: a change big enough to be significant.
-    days = build_days(signals_per_day=100, win_prob={DAY: 0.9}, missing_feature_on_end=3)
+    days = build_days(signals_per_day=240, win_prob={DAY: 0.9}, missing_feature_on_end=3)
     snap_event = MarketSnapshot(
         ts=days.signals[-1].ts,
         symbol="BTC-USD",
@@ -173,8 +173,13 @@ def test_learning_metrics_match_sklearn(world: Any) -> None:
         abs(y[bins == b].mean() - p[bins == b].mean()) * (bins == b).sum() for b in range(10) if (bins == b).any()
     )
     assert snap.value("model_ece") == pytest.approx(ece / len(p))
-    prev = days.sessions[DAY - timedelta(days=1)]
-    assert snap.value("model_auc_change") == pytest.approx(days.sessions[DAY].auc - prev.auc)
+    # The change is of the recomputed AUCs, with an interval from both bootstrap intervals.
+    prev = days.calibrations[DAY - timedelta(days=1)]
+    change = snap.metrics["model_auc_change"]
+    expected = roc_auc_score(y, p) - roc_auc_score(prev.outcomes, prev.predictions)
+    assert change.value == pytest.approx(expected)
+    assert change.interval is not None and change.interval.low < change.value < change.interval.high
+    assert change.n == min(len(p), len(prev.predictions))
     s = days.sessions[DAY]
     assert snap.value("samples_total") == s.samples_historical + s.samples_shadow
 
@@ -243,19 +248,37 @@ def test_eight_days_cost_few_queries_over_the_connection_contract(world: Any) ->
     assert len(snap.metrics) * 8 > 10 * len(conn.statements)
 
 
-def test_self_check_catches_a_broken_part_sum(tmp_path: Path) -> None:
+def test_ungated_signals_do_not_fail_the_part_sum(tmp_path: Path) -> None:
+    # Signals without gate decisions are neither passed nor blocked: signals_ungated
+    # counts them, and the self-check adds them in (#12: no false "parts sum" critical).
     days = build_days(days=2, signals_per_day=20, ungated_on_end=4)
     settings, store = _store(tmp_path, days)
     with store:
         snap = compute_snapshot(
             store, DAY, get_plugins(settings, entry_points=False, default_plugins=BUILTIN), settings
         )
+    assert snap.value("signals_ungated") == 4 and snap.metrics["signals_ungated"].status == "warning"
+    assert snap.value("signals") == snap.value("signals_passed") + snap.value("signals_blocked") + 4  # type: ignore[operator]
+    assert snap.self_check.passed, snap.self_check.problems
+    assert not any(i["kind"] == "self_check" for i in snap.insights)
+
+
+def test_self_check_catches_a_broken_part_sum(tmp_path: Path) -> None:
+    # signals_passed computed wrongly (999): the parts no longer add up to signals.
+    days = build_days(days=2, signals_per_day=20)
+    settings, store = _store(tmp_path, days)
+    with store:
+        specs = get_plugins(settings, entry_points=False, default_plugins=BUILTIN).metrics()
+        real = specs["signals_passed"]
+        specs["signals_passed"] = MetricSpec(
+            **{**real.__dict__, "compute": lambda ctx: MetricResult(**{**real.compute(ctx).__dict__, "value": 999.0})}
+        )
+        snap = compute_snapshot(store, DAY, specs, settings)
     assert not snap.self_check.passed
     assert any(
-        p.startswith("signals = 20 but its parts signals_passed + signals_blocked") for p in snap.self_check.problems
-    )
-    assert snap.value("signals_ungated") == 4
-    assert any(i["kind"] == "self_check" for i in snap.insights)
+        p.startswith("signals = 20 but its parts signals_passed + signals_blocked + signals_ungated sum to")
+        for p in snap.self_check.problems
+    ), snap.self_check.problems
 
 
 class _Broken:

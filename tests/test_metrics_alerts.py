@@ -51,7 +51,10 @@ class FakeNotifier:
 
 
 def _snapshot_alerts(specs: list[MetricSpec]) -> list[Alert]:
-    snap = compute_snapshot(events_connection([]), DAY, {s.id: s for s in specs}, load_config())
+    # No events at all: a 24/7 calendar makes the day a trading day, so a 0 is judged.
+    settings = load_config()
+    settings.analytics.trading_calendar = "always"
+    snap = compute_snapshot(events_connection([]), DAY, {s.id: s for s in specs}, settings)
     alerts = [parse_event(a) for a in snap.alerts]
     assert all(isinstance(a, Alert) for a in alerts)
     return alerts  # type: ignore[return-value]
@@ -67,7 +70,8 @@ async def test_each_metric_alert_has_its_own_name_so_the_cooldown_does_not_silen
     by_metric = {a.metric_id: a for a in alerts}
     assert by_metric["events_total.engine"].name == "metric.events_total.engine.critical"
     assert by_metric["shadow_pnl_bps"].name == alert_name("shadow_pnl_bps", "warning")
-    assert by_metric["shadow_pnl_bps"].message == "Shadow pnl bps is -120.6 bps: below 0.0 bps"
+    assert by_metric["shadow_pnl_bps"].message == "Shadow pnl bps is -120.6 bps on 2025-11-06: below 0.0 bps"
+    assert {a.data_day for a in alerts} == {"2025-11-06"}
 
     clock = [0.0]
     notifier = FakeNotifier()

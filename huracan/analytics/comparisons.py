@@ -4,14 +4,16 @@ The arithmetic is done here once so no model downstream has to: the baseline, th
 delta, the percent change, a direction that ignores changes invisible at the metric's
 precision, and whether the change is significant —
 
-* rates (a proportion with its ``successes`` and ``n``): two-proportion z-test; the
-  7-day baseline is the pooled rate (Σ successes / Σ n);
-* event counts: Poisson rate test (today against the 7-day total over 7 days);
-* values with a normal interval (means, sums): z-test with the standard errors the
-  intervals imply;
-* values with a bootstrap interval (AUC, ECE): yesterday — do the intervals overlap;
-  the 7-day mean — z-test on the interval-implied standard errors;
+* rates (a proportion with its ``successes`` and ``n``): two-proportion z-test, Fisher's
+  exact test when a cell is small; the 7-day baseline is the pooled rate (Σ successes / Σ n);
+* event counts: exact conditional Poisson test (today against the 7-day total over 7 days);
+* values with an interval (means and sums: normal; AUC, ECE: bootstrap): z-test with
+  the standard errors the intervals imply — the same test ``model_auc_change`` uses;
 * anything else: ``significant = None`` (cannot be judged).
+
+A change is judged only when every day it compares rests on at least the metric's
+minimum n (``min_n``, from ``metrics.yaml``): below it ``significant`` is None, never
+True — "significant" needs a test that can reach significance at that n (#12).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 
 from huracan.analytics.snapshot import Comparison
 from huracan.analytics.stats import (
-    intervals_overlap,
     poisson_rate_test,
     se_from_interval,
     two_proportion_test,
@@ -80,8 +81,6 @@ def _significance(today: Observation, base: Sequence[Observation], alpha: float)
         return None if ptest is None else ptest.significant
     if today.interval is None or any(b.interval is None for b in base):
         return None
-    if k == 1 and today.interval[2] == "bootstrap" and base[0].interval is not None:
-        return not intervals_overlap(today.interval[:2], base[0].interval[:2])
     se_today = _se(today)
     ses = [_se(b) for b in base]
     if se_today is None or any(s is None for s in ses):
@@ -92,6 +91,22 @@ def _significance(today: Observation, base: Sequence[Observation], alpha: float)
     return None if ztest is None else ztest.significant
 
 
+def _judgeable(today: Observation, base: Sequence[Observation], min_n: int) -> bool:
+    """Do today and its baseline rest on at least ``min_n`` each?
+
+    A rate's or a count's baseline is pooled, so the week's n is summed; a mean's or an
+    AUC's baseline averages intervals, so every day needs its own ``min_n``.
+    """
+    if min_n <= 0:
+        return True
+    if today.n is None or today.n < min_n or any(b.n is None for b in base):
+        return False
+    pooled = all(b.successes is not None or b.is_count for b in base)
+    if pooled:
+        return sum(b.n or 0 for b in base) >= min_n
+    return all((b.n or 0) >= min_n for b in base)
+
+
 def compare(
     today: Observation | None,
     base: Sequence[Observation],
@@ -99,10 +114,12 @@ def compare(
     precision: int,
     alpha: float = 0.05,
     min_days: int = 1,
+    min_n: int = 0,
 ) -> Comparison | None:
     """Compare ``today`` with the mean of ``base`` (one day: yesterday; seven: the week).
 
     Returns None when there is nothing to compare (no value today or too few days).
+    ``significant`` is None when today or a baseline day rests on fewer than ``min_n``.
     """
     if today is None or len(base) < min_days or not base:
         return None
@@ -116,6 +133,6 @@ def compare(
         baseline=baseline,
         delta=delta,
         pct_change=None if baseline == 0 else delta / abs(baseline),
-        significant=_significance(today, base, alpha),
+        significant=_significance(today, base, alpha) if _judgeable(today, base, min_n) else None,
         direction=_direction(delta, unit, precision),  # type: ignore[arg-type]
     )

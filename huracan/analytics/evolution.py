@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from huracan.analytics.learning import METRICS, FeatureDrift, feature_drift
+from huracan.analytics.readiness import model_readiness
 
 if TYPE_CHECKING:
     from huracan.store.registry import ModelRegistry
@@ -53,6 +54,9 @@ class ModelVersion:
     reasons: list[str]
     importances: dict[str, float] = field(default_factory=dict)
     notes: str = ""
+    #: what readiness was judged on (huracan.analytics.readiness): auc, ece, predictions,
+    #: samples and source ("recomputed" from the calibration event, "reported", "registered")
+    judged_on: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +96,13 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
     )
     importances = json.loads(imp[0]["importances"]) if imp and isinstance(imp[0]["importances"], str) else {}
     samples = registry.training_samples(mid, metrics)
-    ready, reasons = registry.readiness(metrics, samples)
+    judged: dict[str, Any] = {}
+    if registry.store is not None:
+        r = model_readiness(registry.store, [mid], registry.settings, registered={mid: (metrics, samples)})[mid]
+        ready, reasons = r.ready, r.reasons
+        judged = r.model_dump(include={"auc", "ece", "predictions", "samples", "source"})
+    else:
+        ready, reasons = registry.readiness(metrics, samples)
     return ModelVersion(
         model_id=mid,
         learner=meta.learner,
@@ -106,6 +116,7 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
         reasons=reasons,
         importances={k: float(v) for k, v in importances.items()},
         notes=meta.notes,
+        judged_on=judged,
     )
 
 

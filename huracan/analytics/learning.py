@@ -283,7 +283,7 @@ class LearningSummary:
 def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> LearningSummary:
     """The learning summary of ``day``: samples trained, metric deltas vs the previous session,
     top feature moves, recomputed calibration, shadow performance by regime, readiness."""
-    from huracan.store.registry import ModelRegistry
+    from huracan.analytics.readiness import end_of_day, model_readiness
 
     sessions = training_sessions(conn, since=day, until=day)
     before = training_sessions(conn, until=day)
@@ -309,11 +309,9 @@ def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> 
     ready: bool | None = None
     reasons: list[str] = []
     if latest is not None:
-        metrics = {m: latest[m] for m in METRICS if latest[m] is not None}
-        own = [c["report"].ece for c in calib if c["model_id"] == latest["model_id"] and c["report"].ece is not None]
-        if own:
-            metrics["ece"] = own[-1]  # the recomputed ECE, not the producer's
-        ready, reasons = ModelRegistry(settings).readiness(metrics, latest["samples_total"])
+        # The one readiness rule, on the recomputed numbers, as of the end of the day.
+        r = model_readiness(conn, [latest["model_id"]], settings, at=end_of_day(day))[latest["model_id"]]
+        ready, reasons = r.ready, r.reasons
     return LearningSummary(
         day=day,
         sessions=sessions,

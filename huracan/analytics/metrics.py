@@ -4,9 +4,12 @@ For the report day *and* the seven days before it, each metric's ``compute(ctx)`
 called with a :class:`~huracan.analytics.metric_context.MetricContext` whose daily
 queries run once over the whole window (grouped by day), so eight days cost about
 what one does. The report day's values then get their interval (Wilson for rates,
-the plugin's own otherwise), comparisons with yesterday and the 7-day mean
-(:mod:`huracan.analytics.comparisons`), a status from the alert rules and targets, and
-the snapshot gets a self-check, Hamilton readiness, alert events and insights.
+the plugin's own otherwise), comparisons with the previous trading day and the mean of
+the trading days in the week before (:mod:`huracan.analytics.comparisons`), a status
+(:mod:`huracan.analytics.metric_status`: nothing is judged below the metric's minimum
+n, a zero on a trading day is a finding, a closed market is "no data"), and the
+snapshot gets a self-check (:mod:`huracan.analytics.self_check`), Hamilton readiness,
+alert events stamped with the data day, and insights.
 
 A metric whose compute raises is ``no_data`` with the plugin's name and the error, and
 the plugin is listed in ``snapshot.disabled_plugins``; the snapshot is still produced.
@@ -27,12 +30,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from huracan.analytics.calendar import DayKind, day_kinds
 from huracan.analytics.comparisons import Observation, compare, observation
 from huracan.analytics.format import format_number
 from huracan.analytics.metric_context import MetricContext, NoDataError, QueryCache
-from huracan.analytics.metric_reasons import explain_rule, target_reason
 from huracan.analytics.metric_rules import parse_rule
-from huracan.analytics.snapshot import Interval, MetricsSnapshot, MetricValue, Provenance, SnapshotCheck
+from huracan.analytics.metric_status import evaluate_status
+from huracan.analytics.self_check import plausibility_warnings, range_problems, sum_problems
+from huracan.analytics.snapshot import DayInfo, Interval, MetricsSnapshot, MetricValue, Provenance, SnapshotCheck
 from huracan.analytics.stats import wilson_interval
 from huracan.events import Alert, Severity
 from huracan.plugins.types import MetricResult, MetricSpec
@@ -42,7 +47,6 @@ __all__ = ["COMPARISON_DAYS", "alert_name", "compute_snapshot", "connection_of",
 
 #: Days before the report day that are computed for the comparisons.
 COMPARISON_DAYS = 7
-_SEVERITIES = (("critical", "critical", Severity.CRITICAL), ("warning", "warning", Severity.WARNING))
 
 
 def connection_of(store_or_conn: Any) -> Any:
@@ -106,33 +110,6 @@ def _env(value: float | None, n: int | None, interval: Interval | None, mv: dict
     return env
 
 
-def evaluate_status(spec: MetricSpec, env: Mapping[str, Any]) -> tuple[str, str, list[tuple[Severity, str, str]]]:
-    """(status, reason, fired rules) of a value: alert rules first, then the targets.
-
-    The reason is short and in words (``'below 0.0 bps on 58 samples'``,
-    ``'below the 87.0 % target'``); each fired rule is (severity, rule text, reason).
-    A target miss is at most a warning: only alert rules make a metric critical.
-    """
-    fired: list[tuple[Severity, str, str]] = []
-    status, reason = "ok", ""
-    for key, name, sev in (*_SEVERITIES, ("info", "ok", Severity.INFO)):
-        rule_text = spec.alerts.get(key)
-        if not rule_text:
-            continue
-        rule = parse_rule(rule_text)
-        if rule.evaluate(env):
-            why = explain_rule(rule, env, spec.unit, spec.precision)
-            fired.append((sev, rule_text, why))
-            if status == "ok" and name != "ok":
-                status, reason = name, why
-    value, t = env.get("value"), spec.targets
-    if status == "ok" and t is not None and value is not None:
-        missed = target_reason(value, t.min, t.max, spec.unit, spec.precision)
-        if missed:
-            status, reason = "warning", missed
-    return status, reason, fired
-
-
 def compute_snapshot(
     store_or_conn: Any, day: date, plugins: Any, settings: Any, *, now: datetime | None = None
 ) -> MetricsSnapshot:
@@ -148,7 +125,7 @@ def compute_snapshot(
     """
     from huracan.analytics.insights import build_insights
     from huracan.analytics.readiness import snapshot_readiness
-    from huracan.plugins.builtin.metrics.catalog import sum_checks
+    from huracan.plugins.builtin.metrics.catalog import load_catalog, sum_checks
 
     conn = connection_of(store_or_conn)
     specs, owners, disabled = _specs(plugins)
@@ -157,10 +134,15 @@ def compute_snapshot(
     base_ctx = MetricContext(day=day, settings=settings, cache=cache)
     alpha = settings.analytics.significance_level
     generated = now or datetime.now(UTC)
+    kinds = _day_kinds(cache, days, settings)
+    # Comparisons look back over trading days only: an FX Monday is compared with Friday.
+    earlier = [d for d in days[:-1] if kinds[d].trading]
+    defaults = load_catalog(settings).min_n
 
     metrics: dict[str, MetricValue] = {}
     alerts: list[dict[str, Any]] = []
     problems: list[str] = []
+    warnings: list[str] = []
     for mid, spec in specs.items():
         outcomes = {d: _evaluate(spec, base_ctx.at(d)) for d in days}
         today = outcomes[day]
@@ -168,25 +150,50 @@ def compute_snapshot(
         if today.failed:
             disabled.setdefault(plugin, f"metric {mid}: {today.failed}")
         history = [
-            o
-            for d in days[:-1]
-            if (r := outcomes[d].result) is not None and (o := observation(r, spec.unit)) is not None
+            o for d in earlier if (r := outcomes[d].result) is not None and (o := observation(r, spec.unit)) is not None
         ]
-        metrics[mid] = _metric_value(spec, today, history, outcomes[days[-2]], plugin, alpha, alerts, generated)
-        problems += _range_problems(metrics[mid], spec)
+        prev = outcomes[earlier[-1]] if earlier else _Outcome()
+        # A plugin's spec without a kind is judged at any n: what its n counts is unknown.
+        kind = spec.kind or "value"
+        need = spec.min_n if spec.min_n is not None else defaults.get(kind, 0)
+        judge = _Judge(need, kind, kinds[day], alpha, generated, day)
+        metrics[mid] = _metric_value(spec, today, history, prev, plugin, judge, alerts)
+        problems += range_problems(metrics[mid], spec)
+        warnings += plausibility_warnings(metrics[mid], spec)
 
-    problems += _sum_problems(metrics, sum_checks(settings))
+    problems += sum_problems(metrics, sum_checks(settings))
+    k = kinds[day]
     snapshot = MetricsSnapshot(
         date=day,
         generated_at=generated,
         metrics=metrics,
         alerts=alerts,
-        self_check=SnapshotCheck(passed=not problems, problems=problems),
+        self_check=SnapshotCheck(passed=not problems, problems=problems, warnings=warnings),
         disabled_plugins=disabled,
+        calendar=DayInfo(trading=k.trading, reason=k.reason, engine_events=k.engine_events),
     )
     snapshot.readiness = snapshot_readiness(conn, day, snapshot, settings)
     snapshot.insights = build_insights(snapshot)
     return snapshot
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """What judging the report day's values needs besides the values."""
+
+    min_n: int
+    kind: str
+    day_kind: DayKind
+    alpha: float
+    generated: datetime
+    day: date
+
+
+def _day_kinds(cache: QueryCache, days: list[date], settings: Any) -> dict[date, DayKind]:
+    try:
+        return day_kinds(cache, days, settings)
+    except NoDataError:  # no views yet: nothing to tell a closed market from an open one
+        return {d: DayKind(d, True, "no Engine data yet", 0) for d in days}
 
 
 def _metric_value(
@@ -195,9 +202,8 @@ def _metric_value(
     history: list[Observation],
     yesterday: _Outcome,
     plugin: str,
-    alpha: float,
+    judge: _Judge,
     alerts: list[dict[str, Any]],
-    generated: datetime,
 ) -> MetricValue:
     r = today.result
     value = r.value if r is not None else None
@@ -205,16 +211,21 @@ def _metric_value(
     mv: dict[str, Any] = {}
     obs = observation(r, spec.unit) if r is not None else None
     prev = observation(yesterday.result, spec.unit) if yesterday.result is not None else None
-    mv["vs_prev_day"] = compare(obs, [prev] if prev else [], spec.unit, spec.precision, alpha)
-    mv["vs_7d_mean"] = compare(obs, history, spec.unit, spec.precision, alpha, min_days=2)
+    alpha, min_n = judge.alpha, judge.min_n
+    mv["vs_prev_day"] = compare(obs, [prev] if prev else [], spec.unit, spec.precision, alpha, min_n=min_n)
+    mv["vs_7d_mean"] = compare(obs, history, spec.unit, spec.precision, alpha, min_days=2, min_n=min_n)
+    k = judge.day_kind
+    closed = "" if k.trading else f"no data: {k.reason}"
     if value is None:
         status = "no_data"
-        reason = f"plugin {plugin} failed: {today.failed}" if today.failed else today.no_data
+        reason = f"plugin {plugin} failed: {today.failed}" if today.failed else (closed or today.no_data)
     else:
         env = _env(value, r.n if r else None, interval, mv)
-        status, reason, fired = evaluate_status(spec, env)
+        status, reason, fired = evaluate_status(
+            spec, env, min_n=min_n, kind=judge.kind, trading=k.trading, closed_reason=closed
+        )
         for severity, rule, why in fired:
-            alerts.append(_alert(spec, value, severity, rule, why, generated))
+            alerts.append(_alert(spec, value, severity, rule, why, judge))
     query = r.query if r is not None else today.query
     tables = list(r.tables) if r is not None else list(today.tables)
     return MetricValue(
@@ -237,6 +248,8 @@ def _metric_value(
         key=spec.key,
         synonyms=tuple(spec.synonyms),
         parts={k: tuple(v) for k, v in spec.parts.items()},
+        kind=judge.kind,
+        min_n=min_n,
         **mv,
     )
 
@@ -253,19 +266,22 @@ def _interval(r: MetricResult | None) -> Interval | None:
     return None
 
 
-def _alert(spec: MetricSpec, value: float, severity: Severity, rule: str, why: str, ts: datetime) -> dict[str, Any]:
+def _alert(spec: MetricSpec, value: float, severity: Severity, rule: str, why: str, judge: _Judge) -> dict[str, Any]:
     # One name per metric and level: the daemon's AlertDispatcher holds back repeats of
-    # a *name* for its cooldown, so a shared name would silence every other metric.
-    level = severity.value.lower()
+    # a *name* for its cooldown, so a shared name would silence every other metric. A
+    # zero finding (no rule text) is its own level. The data day makes (name, day) the
+    # alert's identity: the daemon raises it once until it resolves (#12).
+    level = severity.value.lower() if rule else "zero"
     event = Alert(
-        ts=ts,
+        ts=judge.generated,
         severity=severity,
         name=alert_name(spec.id, level),
-        message=f"{spec.name} is {format_number(value, spec.unit, spec.precision)}: {why}",
+        message=f"{spec.name} is {format_number(value, spec.unit, spec.precision)} on {judge.day.isoformat()}: {why}",
         component=spec.category,
         metric_id=spec.id,
         value=value,
-        threshold=parse_rule(rule).threshold,
+        threshold=parse_rule(rule).threshold if rule else None,
+        data_day=judge.day.isoformat(),
     )
     return event.model_dump(mode="json")
 
@@ -277,25 +293,3 @@ def alert_name(metric_id: str, level: str) -> str:
     'metric.shadow_pnl_bps.runner.warning'
     """
     return f"metric.{metric_id}.{level}"
-
-
-def _range_problems(m: MetricValue, spec: MetricSpec) -> list[str]:
-    low, high = spec.range
-    if m.value is None:
-        return []
-    if (low is not None and m.value < low) or (high is not None and m.value > high):
-        return [f"{m.id} = {m.value} is outside its declared range [{low}, {high}]"]
-    return []
-
-
-def _sum_problems(metrics: Mapping[str, MetricValue], checks: list[tuple[str, tuple[str, ...]]]) -> list[str]:
-    out = []
-    for total_id, part_ids in checks:
-        total = metrics.get(total_id)
-        parts = [metrics.get(p) for p in part_ids]
-        if total is None or total.value is None or any(p is None or p.value is None for p in parts):
-            continue
-        s = sum(p.value for p in parts if p is not None and p.value is not None)
-        if not math.isclose(total.value, s, rel_tol=1e-9, abs_tol=1e-6):
-            out.append(f"{total_id} = {total.value:g} but its parts {' + '.join(part_ids)} sum to {s:g}")
-    return out

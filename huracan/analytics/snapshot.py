@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "Comparison",
+    "DayInfo",
     "Interval",
     "MetricValue",
     "MetricsSnapshot",
@@ -27,7 +28,10 @@ __all__ = [
     "Targets",
 ]
 
-Status = Literal["ok", "warning", "critical", "no_data"]
+#: ``insufficient_data``: a value exists but rests on fewer than the metric's ``min_n``,
+#: so it is shown, never judged. ``zero``: a count that is 0 on a trading day (no
+#: signals, nothing passed, no trades) — a finding, never green (#12).
+Status = Literal["ok", "warning", "critical", "no_data", "insufficient_data", "zero"]
 
 #: Units a metric may have; the renderer and number verifier know each of them.
 Unit = Literal[
@@ -104,6 +108,15 @@ class MetricValue(_Frozen):
     synonyms: tuple[str, ...] = ()
     #: the metric's parts in id order, each with the words that name it (``MetricSpec.parts``)
     parts: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    #: the kind of number (count, rate, mean, discrimination, calibration, days, value)
+    kind: str = "value"
+    #: the smallest n at which the status and the changes are judged
+    min_n: int = Field(0, ge=0)
+
+    @property
+    def judged(self) -> bool:
+        """True when the value rests on enough data to carry a status and significance."""
+        return self.value is not None and (self.min_n == 0 or (self.n is not None and self.n >= self.min_n))
 
     @field_validator("value")
     @classmethod
@@ -114,17 +127,36 @@ class MetricValue(_Frozen):
 
 
 class Readiness(_Frozen):
-    """Whether a model is ready for Hamilton, and why not."""
+    """Whether a model is ready for Hamilton, and why not (:mod:`huracan.analytics.readiness`)."""
 
     model_id: str | None
     ready: bool
     reasons: list[str] = Field(default_factory=list)
     checks: dict[str, bool] = Field(default_factory=dict)
+    #: the evidence judged: AUC and ECE, the predictions they rest on, training samples
+    auc: float | None = None
+    ece: float | None = None
+    predictions: int | None = None
+    samples: int | None = None
+    #: "recomputed" (from the calibration event), "reported" (the training run's) or "registered"
+    source: str = "recomputed"
 
 
 class SnapshotCheck(_Frozen):
+    """The self-check: ``problems`` are numbers that are wrong (the check fails);
+    ``warnings`` are numbers outside any plausible range (likely wrong units or inputs)."""
+
     passed: bool
     problems: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DayInfo(_Frozen):
+    """Whether the report day is a trading day (see :mod:`huracan.analytics.calendar`)."""
+
+    trading: bool
+    reason: str
+    engine_events: int = Field(0, ge=0)
 
 
 class MetricsSnapshot(BaseModel):
@@ -140,6 +172,8 @@ class MetricsSnapshot(BaseModel):
     insights: list[dict[str, Any]] = Field(default_factory=list)
     self_check: SnapshotCheck = SnapshotCheck(passed=True)
     disabled_plugins: dict[str, str] = Field(default_factory=dict)
+    #: trading day or market closed, and why
+    calendar: DayInfo | None = None
 
     def get(self, metric_id: str) -> MetricValue | None:
         return self.metrics.get(metric_id)

@@ -3,8 +3,10 @@
 Intervals (Wilson for proportions, a normal interval for means and sums, a seeded
 percentile bootstrap for anything else such as AUC or ECE) and the tests that decide
 whether a change against yesterday or the 7-day mean is *significant*: the
-two-proportion z-test for rates, a Poisson rate test for event counts, and a z-test on
-interval-derived standard errors for means.
+two-proportion z-test for rates (Fisher's exact test when a cell is small), an exact
+conditional test for event counts, and a z-test on interval-derived standard errors for
+means. Small samples get exact tests because a normal approximation calls "4 → 0"
+significant (p = 0.046) when the exact answer is p = 0.125 (#12).
 
 Example::
 
@@ -26,9 +28,11 @@ import numpy.typing as npt
 
 __all__ = [
     "TestResult",
+    "binomial_test",
     "bootstrap_auc",
     "bootstrap_calibration_errors",
     "bootstrap_interval",
+    "fisher_exact",
     "intervals_overlap",
     "mean_interval",
     "normal_quantile",
@@ -173,11 +177,67 @@ def z_test(delta: float, se: float, alpha: float = 0.05) -> TestResult | None:
     return TestResult(z, p, p < alpha)
 
 
-def two_proportion_test(x1: int, n1: int, x0: int, n0: int, alpha: float = 0.05) -> TestResult | None:
-    """Pooled two-proportion z-test of ``x1/n1`` against ``x0/n0``.
+#: Exact tests sum at most this many probabilities; larger samples use the normal
+#: approximation, which is accurate there.
+_EXACT_MAX = 2_000
 
-    Returns None when either sample is empty or the pooled rate is 0 or 1 (no variance:
-    nothing can be said).
+
+def _log_choose(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def _two_sided_exact(log_pmf: list[float], observed: int) -> float:
+    """Two-sided p of an exact test: the mass of outcomes no more likely than the observed one."""
+    cut = log_pmf[observed] + 1e-7  # relative tolerance for ties, as R and SciPy use
+    top = max(log_pmf)
+    mass = sum(math.exp(lp - top) for lp in log_pmf)
+    tail = sum(math.exp(lp - top) for lp in log_pmf if lp <= cut)
+    return min(1.0, tail / mass)
+
+
+def binomial_test(k: int, n: int, p: float, alpha: float = 0.05) -> TestResult | None:
+    """Exact two-sided binomial test of ``k`` successes in ``n`` trials against rate ``p``.
+
+    >>> round(binomial_test(0, 4, 0.5).p_value, 4)
+    0.125
+    """
+    if n <= 0 or not 0.0 < p < 1.0 or not 0 <= k <= n:
+        return None
+    if n > _EXACT_MAX:
+        z = (k - n * p) / math.sqrt(n * p * (1 - p))
+        pv = _two_sided_p(z)
+        return TestResult(z, pv, pv < alpha)
+    lp, lq = math.log(p), math.log1p(-p)
+    log_pmf = [_log_choose(n, i) + i * lp + (n - i) * lq for i in range(n + 1)]
+    pv = _two_sided_exact(log_pmf, k)
+    return TestResult(k / n - p, pv, pv < alpha)
+
+
+def fisher_exact(x1: int, n1: int, x0: int, n0: int, alpha: float = 0.05) -> TestResult | None:
+    """Fisher's exact two-sided test of ``x1/n1`` against ``x0/n0`` (the 2×2 table's margins fixed).
+
+    >>> round(fisher_exact(3, 4, 0, 4).p_value, 4)
+    0.1429
+    """
+    if n1 <= 0 or n0 <= 0:
+        return None
+    k = x1 + x0
+    if k == 0 or k == n1 + n0:
+        return None
+    lo, hi = max(0, k - n0), min(k, n1)
+    base = _log_choose(n1 + n0, k)
+    log_pmf = [_log_choose(n1, i) + _log_choose(n0, k - i) - base for i in range(lo, hi + 1)]
+    pv = _two_sided_exact(log_pmf, x1 - lo)
+    return TestResult(x1 / n1 - x0 / n0, pv, pv < alpha)
+
+
+def two_proportion_test(x1: int, n1: int, x0: int, n0: int, alpha: float = 0.05) -> TestResult | None:
+    """Is ``x1/n1`` different from ``x0/n0``? Pooled z-test, or Fisher's exact test when small.
+
+    The z-test needs every expected cell of the 2×2 table to be at least 5; below that
+    Fisher's test decides (it cannot call 3 of 4 against 0 of 4 significant). Returns
+    None when either sample is empty or the pooled rate is 0 or 1 (no variance: nothing
+    can be said).
 
     >>> two_proportion_test(600, 1000, 500, 1000).significant
     True
@@ -190,6 +250,8 @@ def two_proportion_test(x1: int, n1: int, x0: int, n0: int, alpha: float = 0.05)
     var = pooled * (1 - pooled) * (1 / n1 + 1 / n0)
     if var <= 0:
         return None
+    if min(n1, n0) * min(pooled, 1 - pooled) < 5 and n1 + n0 <= _EXACT_MAX:
+        return fisher_exact(x1, n1, x0, n0, alpha)
     z = (x1 / n1 - x0 / n0) / math.sqrt(var)
     p = _two_sided_p(z)
     return TestResult(z, p, p < alpha)
@@ -198,19 +260,26 @@ def two_proportion_test(x1: int, n1: int, x0: int, n0: int, alpha: float = 0.05)
 def poisson_rate_test(x1: float, t1: float, x0: float, t0: float, alpha: float = 0.05) -> TestResult | None:
     """Compare two Poisson counts ``x1`` over exposure ``t1`` and ``x0`` over ``t0``.
 
-    Used for event counts: 1,000 trades against a 7-day total of 6,300 (exposure 7) is
-    a real drop; 3 trades against 5 is not.
+    Exact (conditional) test: given the total ``x1 + x0``, ``x1`` is binomial with rate
+    ``t1 / (t1 + t0)`` when both rates are equal. Used for event counts: 1,000 trades
+    against a 7-day total of 6,300 (exposure 7) is a real drop; 3 trades against 5 is
+    not, and neither is 0 against yesterday's 4 (p = 0.125).
 
     >>> poisson_rate_test(1000, 1, 7700, 7).significant
     True
     >>> poisson_rate_test(3, 1, 5, 1).significant
     False
+    >>> poisson_rate_test(0, 1, 4, 1).significant
+    False
     """
     if t1 <= 0 or t0 <= 0:
         return None
-    rate = (x1 + x0) / (t1 + t0)
-    if rate <= 0:
+    total = x1 + x0
+    if total <= 0:
         return None
+    if float(x1).is_integer() and float(x0).is_integer():
+        return binomial_test(int(x1), int(total), t1 / (t1 + t0), alpha)
+    rate = total / (t1 + t0)
     z = (x1 / t1 - x0 / t0) / math.sqrt(rate * (1 / t1 + 1 / t0))
     p = _two_sided_p(z)
     return TestResult(z, p, p < alpha)

@@ -14,7 +14,14 @@ import typer
 from huracan.cli.common import ConfigOpt, DataDirOpt, DateOpt, JsonOpt, console, fail, parse_day, print_json, settings
 from huracan.cli.term import MAX_TEXT, cell, cells, safe
 
-_STATUS_STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red", "no_data": "dim"}
+_STATUS_STYLE = {
+    "ok": "green",
+    "warning": "yellow",
+    "critical": "bold red",
+    "no_data": "dim",
+    "insufficient_data": "dim",
+    "zero": "magenta",
+}
 _ARROW = {"up": "↑", "down": "↓", "flat": "→"}
 
 
@@ -26,6 +33,14 @@ def _change(m: Any) -> str:
         return ""
     mark = "*" if c.significant else ""
     return f"{_ARROW[c.direction]} {format_value(m, 'delta_1d')}{mark}"
+
+
+def _interval(m: Any) -> str:
+    from huracan.analytics.format import format_value
+
+    if m.interval is None:
+        return ""
+    return f"{format_value(m, 'low')} – {format_value(m, 'high')}"
 
 
 def _table(snapshot: Any) -> None:
@@ -43,6 +58,7 @@ def _table(snapshot: Any) -> None:
         t.add_column("metric", no_wrap=True)
         t.add_column("value", justify="right", no_wrap=True)
         t.add_column("vs yesterday", justify="right", no_wrap=True)
+        t.add_column("95% interval", justify="right", no_wrap=True)
         t.add_column("n", justify="right", no_wrap=True)
         t.add_column("status", no_wrap=True)
         if wide:
@@ -50,8 +66,9 @@ def _table(snapshot: Any) -> None:
             t.add_column("why", overflow="fold", ratio=1, min_width=16)
         for m in metrics:
             style = _STATUS_STYLE[m.status]
+            n = "" if m.n is None else f"{m.n:,}" + ("" if m.judged or m.value is None else f" (<{m.min_n:,})")
             row = [
-                *cells(m.id, format_value(m), _change(m), "" if m.n is None else f"{m.n:,}"),
+                *cells(m.id, format_value(m), _change(m), _interval(m), n),
                 cell(m.status, style=style),
             ]
             t.add_row(*row, *([cell(m.status_reason or "")] if wide else []))
@@ -76,7 +93,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Every metric of a day with provenance, comparisons, status, readiness and insights.
 
-        `*` after a change marks it statistically significant.
+        `*` after a change marks it statistically significant. A value on fewer samples than
+        its metric's minimum (n shown as "3 (<50)") is `insufficient_data`: shown, not judged.
         """
         from huracan.analytics.days import report_day
         from huracan.analytics.metrics import compute_snapshot

@@ -154,6 +154,14 @@ def show(
     console.print(f"state      {safe(chain.state)}: {safe(chain.detail)}", highlight=False)
     console.print("metrics    " + safe(", ".join(f"{k} {num(val)}" for k, val in sorted(v.metrics.items()))))
     console.print("ready      " + ("yes" if v.ready else "no — " + safe("; ".join(v.reasons))))
+    j = v.judged_on
+    if j.get("auc") is not None and j.get("ece") is not None:
+        on = f"{j['predictions']:,} predictions" if j.get("predictions") else "its reported numbers"
+        console.print(
+            f"judged on  AUC {j['auc']:.3f}, ECE {j['ece']:.3f} ({safe(str(j['source']))}, {on}); "
+            "the same rule as `huracan metrics` and the digest",
+            highlight=False,
+        )
     console.print("lineage    " + safe(" → ".join(s["model_id"][:12] for s in steps)))
     if v.notes:
         console.print(f"notes      {safe(v.notes, lines=True)}", highlight=False)
@@ -311,6 +319,6 @@ def alerts(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = 
         print_json([a.model_dump(mode="json") for a in found])
         return
     if not found:
-        console.print("[green]every ready export is acknowledged (or within its timeout)[/]")
+        console.print("[green]every ready export is acknowledged, within its timeout, or superseded[/]")
     for a in found:
         console.print(f"[yellow]{safe(a.name)}[/] {safe(a.message)}", highlight=False)

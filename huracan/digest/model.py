@@ -23,10 +23,19 @@ __all__ = [
     "worst",
 ]
 
-RowStatus = Literal["ok", "warning", "critical", "no_data", "info"]
+RowStatus = Literal["ok", "warning", "critical", "no_data", "insufficient_data", "zero", "info"]
 
-#: Higher is worse; a section shows its worst row's status.
-STATUS_RANK: dict[str, int] = {"info": 0, "ok": 1, "no_data": 2, "warning": 3, "critical": 4}
+#: Higher is worse; a section shows its worst row's status. A zero on a trading day is a
+#: finding (shown like a warning); too little data to judge is not news.
+STATUS_RANK: dict[str, int] = {
+    "info": 0,
+    "ok": 1,
+    "no_data": 2,
+    "insufficient_data": 2,
+    "zero": 3,
+    "warning": 3,
+    "critical": 4,
+}
 
 
 def worst(statuses: list[str] | tuple[str, ...], default: str = "ok") -> str:

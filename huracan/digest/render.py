@@ -38,9 +38,33 @@ from huracan.digest.pack import (
 
 __all__ = ["DiscordMessage", "RenderedDigest", "render", "write_archive"]
 
-ICONS = {"ok": "🟢", "warning": "🟠", "critical": "🔴", "no_data": "⚪", "info": "🔵"}
-COLORS = {"ok": "#15803d", "warning": "#b45309", "critical": "#b91c1c", "no_data": "#6b7280", "info": "#1d4ed8"}
-BACKGROUNDS = {"ok": "#f0fdf4", "warning": "#fffbeb", "critical": "#fef2f2", "no_data": "#f9fafb", "info": "#eff6ff"}
+ICONS = {
+    "ok": "🟢",
+    "warning": "🟠",
+    "critical": "🔴",
+    "no_data": "⚪",
+    "insufficient_data": "⚪",
+    "zero": "🟣",
+    "info": "🔵",
+}
+COLORS = {
+    "ok": "#15803d",
+    "warning": "#b45309",
+    "critical": "#b91c1c",
+    "no_data": "#6b7280",
+    "insufficient_data": "#6b7280",
+    "zero": "#7e22ce",
+    "info": "#1d4ed8",
+}
+BACKGROUNDS = {
+    "ok": "#f0fdf4",
+    "warning": "#fffbeb",
+    "critical": "#fef2f2",
+    "no_data": "#f9fafb",
+    "insufficient_data": "#f9fafb",
+    "zero": "#faf5ff",
+    "info": "#eff6ff",
+}
 DISCORD_COLORS = {k: int(v[1:], 16) for k, v in COLORS.items()}
 #: which section a chart sits under; a chart whose section is absent goes to "Charts"
 CHART_SECTION = {

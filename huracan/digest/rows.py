@@ -17,7 +17,7 @@ from typing import get_args
 from huracan.analytics.format import format_value
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue, Readiness
 from huracan.digest.model import STATUS_RANK, Row, worst
-from huracan.digest.numbers import format_change, format_metric
+from huracan.digest.numbers import format_change, format_judged, format_metric
 from huracan.events import Source, known_modes
 
 __all__ = [
@@ -84,8 +84,13 @@ def _gate_hint(m: MetricValue) -> str:
     return ""
 
 
+#: statuses a row explains in its note (a finding, or why a value is not judged)
+_EXPLAINED = ("warning", "critical", "zero", "insufficient_data")
+_FINDINGS = ("warning", "critical", "zero")
+
+
 def _reason(m: MetricValue) -> str:
-    if m.status not in ("warning", "critical"):
+    if m.status not in _EXPLAINED:
         return ""
     hint = _gate_hint(m)
     reason = m.status_reason or ""
@@ -108,7 +113,7 @@ class Family:
     def status(self) -> str:
         # A part without data does not grey out a family whose total is fine.
         statuses: list[str] = [m.status for m in self.members]
-        bad = [x for x in statuses if x in ("warning", "critical")]
+        bad = [x for x in statuses if x in _FINDINGS]
         if bad or self.total is None:
             return worst(bad or statuses)
         return self.total.status
@@ -135,14 +140,15 @@ class Family:
                 f"{part} {format_value(m, 'delta_1d')}{' (significant)' if _significant(m) else ''}"
                 for part, m in changes
             )
+        shown = [(part, format_judged(m) if part == "all" else format_metric(m)) for part, m in named]
         return Row(
             label=name,
-            value=" · ".join(f"{part} {format_metric(m)}" for part, m in named),
+            value=" · ".join(f"{part} {v}" for part, v in shown),
             status=self.status,
             change=change,
             note=_family_note(named),
             metric_id=self.key,
-            parts=tuple((part, format_metric(m)) for part, m in named),
+            parts=tuple(shown),
         )
 
 
@@ -159,7 +165,7 @@ def _strip_part(name: str, part: str) -> str:
 
 def _family_note(named: Sequence[tuple[str, MetricValue]]) -> str:
     """Why the family is not ok, said once: the total's reason, else the parts'."""
-    bad = [(part, m) for part, m in named if m.status in ("warning", "critical")]
+    bad = [(part, m) for part, m in named if m.status in _FINDINGS]
     if not bad:
         return ""
     # Most serious first; the total's reason stands for the parts at its level.
@@ -176,7 +182,7 @@ def row_of(m: MetricValue) -> Row:
     """One metric's row: name, formatted value, status, change vs yesterday, why."""
     return Row(
         label=label(m),
-        value=format_metric(m),
+        value=format_judged(m),
         status=m.status,
         change=format_change(m),
         note=_reason(m),

@@ -97,6 +97,16 @@ class MetricSpec:
     #: desk uses for it ("runners", "scalping"); the part's own name with spaces or
     #: hyphens is always understood. Empty for a metric without parts.
     parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: what kind of number it is, which sets the sample it needs before it is judged:
+    #: count | rate | mean | discrimination | calibration | days | value ("" = from the unit)
+    kind: str = ""
+    #: the smallest n at which its status and its changes are judged; None = the kind's
+    #: default (``min_n:`` in metrics.yaml). Below it the status is ``insufficient_data``.
+    min_n: int | None = None
+    #: "finding": a zero on a trading day is a finding (status ``zero``), never green
+    on_zero: str = ""
+    #: where any real value lies; outside it the self-check warns (wrong units or inputs)
+    plausible: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass(frozen=True)

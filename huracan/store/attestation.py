@@ -4,7 +4,9 @@ Chain: training-data snapshot → Engine commit (git SHA) → model SHA256 (the 
 still hashes to its id) → export (ready or not) → Hamilton's ``model_loaded`` with
 ``verified_sha256`` equal to the model id. :func:`attestation_chain` says where a model
 stands on it; :func:`pending_ack_alerts` lists ready exports not acknowledged within
-``settings.readiness.export_ack_timeout_h``.
+``settings.readiness.export_ack_timeout_h`` — the one rule of
+:func:`huracan.analytics.readiness.pending_acks`, which the digest's
+``exports_pending_ack`` counts too (#12).
 
 The functions take a :class:`~huracan.store.registry.ModelRegistry` for its directory,
 settings and store; ``ModelRegistry.attestation`` / ``.pending_ack_alerts`` call them.
@@ -31,6 +33,7 @@ ChainState = Literal[
     "exported_not_ready",
     "awaiting_ack",
     "ack_overdue",
+    "superseded",
     "acknowledged",
 ]
 
@@ -120,7 +123,7 @@ def attestation_chain(
             [mid, mid],
         )
     ]
-    state, detail = _state(registry, artifact, exports, acks, now)
+    state, detail = _state(registry, mid, artifact, exports, acks, now)
     return Attestation(
         model_id=mid,
         learner=meta.learner,
@@ -137,7 +140,12 @@ def attestation_chain(
 
 
 def _state(
-    registry: ModelRegistry, artifact: str, exports: list[ExportRecord], acks: list[AckRecord], now: datetime
+    registry: ModelRegistry,
+    model_id: str,
+    artifact: str,
+    exports: list[ExportRecord],
+    acks: list[AckRecord],
+    now: datetime,
 ) -> tuple[ChainState, str]:
     if artifact == "tampered":
         return "tampered", "the stored artifact no longer hashes to the model id; do not export or load it"
@@ -150,48 +158,44 @@ def _state(
         return "registered", "registered, not exported yet"
     if not ready:
         return "exported_not_ready", "exported but not ready: " + "; ".join(exports[-1].reasons)
+    from huracan.analytics.readiness import pending_acks
+
     waited = (now - ready[0].ts).total_seconds()
     timeout_h = registry.settings.readiness.export_ack_timeout_h
-    if waited > timeout_h * 3600:
+    if waited <= timeout_h * 3600:
+        return "awaiting_ack", f"exported {_hours(max(waited, 0.0))} ago; acknowledgement due within {timeout_h:g} h"
+    if registry.store is None or any(p.model_id == model_id for p in pending_acks(registry.store, now, timeout_h)):
         return "ack_overdue", f"exported {_hours(waited)} ago, no acknowledgement within {timeout_h:g} h"
-    return "awaiting_ack", f"exported {_hours(max(waited, 0.0))} ago; acknowledgement due within {timeout_h:g} h"
+    return "superseded", "never acknowledged, but Hamilton has since acknowledged a model exported later"
 
 
 def pending_ack_alerts(registry: ModelRegistry, now: datetime) -> list[Alert]:
     """One WARNING ``alert`` per ready export not acknowledged within the timeout, as of ``now``.
 
-    The caller decides what to do with them (the daemon logs them). An export counts
-    from its first ready export; any ``model_loaded`` of the exact SHA256 clears it.
+    The rule is :func:`huracan.analytics.readiness.pending_acks` (a later export Hamilton
+    acknowledged supersedes it). The caller decides what to do with them (the daemon
+    logs them, de-duplicated per model until acknowledged).
     """
+    from huracan.analytics.readiness import pending_acks
+
+    if registry.store is None:
+        return []
     timeout_h = registry.settings.readiness.export_ack_timeout_h
-    rows = registry.rows(
-        """SELECT e.model_id, min(e.ts) AS exported_at, arg_min(e.export_path, e.ts) AS export_path
-           FROM v_model_export e
-           WHERE e.ready AND e.ts <= CAST(? AS TIMESTAMPTZ)
-             AND NOT EXISTS (SELECT 1 FROM v_model_loaded l
-                             WHERE l.model_id = e.model_id AND l.verified_sha256 = e.model_id)
-           GROUP BY e.model_id ORDER BY exported_at""",
-        [now],
-    )
-    alerts = []
-    for r in rows:
-        exported = _aware(r["exported_at"])
-        hours = (now - exported).total_seconds() / 3600
-        if hours <= timeout_h:
-            continue
-        alerts.append(
-            Alert(
-                ts=now,
-                severity=Severity.WARNING,
-                name="model_export_unacknowledged",
-                component="registry",
-                message=(
-                    f"model {r['model_id'][:12]} was exported to {r['export_path']} at {exported.isoformat()} "
-                    f"and Hamilton has not acknowledged it after {hours:.1f} h (timeout {timeout_h:g} h); "
-                    "check that Hamilton can read the export and logs model_loaded with this SHA256"
-                ),
-                value=round(hours, 3),
-                threshold=timeout_h,
-            )
+    return [
+        Alert(
+            ts=now,
+            severity=Severity.WARNING,
+            name="model_export_unacknowledged",
+            component="registry",
+            message=(
+                f"model {p.model_id[:12]} was exported to {p.export_path} at {p.exported_at.isoformat()} "
+                f"and Hamilton has not acknowledged it after {p.hours:.1f} h (timeout {timeout_h:g} h); "
+                "check that Hamilton can read the export and logs model_loaded with this SHA256"
+            ),
+            metric_id=None,
+            value=round(p.hours, 3),
+            threshold=timeout_h,
+            data_day=p.exported_at.date().isoformat(),
         )
-    return alerts
+        for p in pending_acks(registry.store, now, timeout_h)
+    ]

@@ -299,28 +299,22 @@ class ModelRegistry:
     # --- readiness and export ----------------------------------------------------
 
     def readiness(self, metrics: Mapping[str, float], samples: int | None) -> tuple[bool, list[str]]:
-        """Is a model fit for Hamilton? ``(ready, reasons it is not)``; thresholds from ``settings.readiness``.
+        """Is a model fit for Hamilton on these (reported) numbers? ``(ready, reasons it is not)``.
+
+        The one rule of :func:`huracan.analytics.readiness.judge` (thresholds from
+        ``settings.readiness``); ``metrics["eval_samples"]``, when given, is the n the
+        AUC and ECE rest on. ``models show`` judges the recomputed numbers the same way.
 
         >>> from huracan.config import load_config
         >>> ModelRegistry(load_config()).readiness({"auc": 0.6, "ece": 0.05}, 5000)
         (False, ['AUC 0.600 is below the minimum 0.650'])
         """
-        r = self.settings.readiness
-        reasons = []
-        auc, ece = metrics.get("auc"), metrics.get("ece")
-        if auc is None:
-            reasons.append("AUC unknown: the model has no 'auc' metric")
-        elif auc < r.min_auc:
-            reasons.append(f"AUC {auc:.3f} is below the minimum {r.min_auc:.3f}")
-        if ece is None:
-            reasons.append("ECE unknown: the model has no 'ece' metric")
-        elif ece > r.max_ece:
-            reasons.append(f"ECE {ece:.3f} is above the maximum {r.max_ece:.3f}")
-        if samples is None:
-            reasons.append("training sample count unknown: add 'samples' to the metrics or log its training_session")
-        elif samples < r.min_training_samples:
-            reasons.append(f"trained on {samples} samples, fewer than the minimum {r.min_training_samples}")
-        return (not reasons, reasons)
+        from huracan.analytics.readiness import judge
+
+        n = metrics.get("eval_samples")
+        count = None if n is None else int(n)
+        ready, reasons, _ = judge(metrics.get("auc"), count, metrics.get("ece"), count, samples, self.settings)
+        return ready, reasons
 
     def training_samples(self, model_id: str, metrics: Mapping[str, float]) -> int | None:
         """Samples the model was trained on: its metrics, else its latest training session."""

@@ -11,7 +11,9 @@ from typing import Any, Literal
 from huracan.analytics.decision_trace import Timeline, TraceNotFound, trace_signal
 from huracan.analytics.evolution import ModelVersion, lineage, model_line, model_version
 from huracan.analytics.gate_explainer import GateReport, SignalExplanation, explain_signal, gate_report
+from huracan.analytics.metric_context import bind_days
 from huracan.config import Settings
+from huracan.plugins.builtin.metrics.gates import FLOW_SQL
 from huracan.store.attestation import Attestation
 from huracan.store.journal import TradeFilter, fetch_rows, list_shadow_trades, live_vs_shadow, with_views
 from huracan.store.registry import ModelRegistry
@@ -52,12 +54,10 @@ def load_overview(conn: Any, day: date | None = None) -> Overview:
     ov = Overview(day=day)
     if day is None:
         return ov
-    row = conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE passed_all) FROM ("
-        " SELECT signal_id, bool_and(passed) AS passed_all FROM v_gate_decision WHERE day = ? GROUP BY signal_id)",
-        [day],
-    ).fetchone()
-    ov.signals, ov.passed = (int(row[0]), int(row[1])) if row else (0, 0)
+    # The metrics' own definitions (signals of the day, passed = every gate passed), so the
+    # dashboard and `huracan metrics` print the same numbers for the same day (#12).
+    flow = fetch_rows(conn, bind_days(FLOW_SQL, day, day))
+    ov.signals, ov.passed = (int(flow[0]["rows"]), int(flow[0]["passed"])) if flow else (0, 0)
     for r in fetch_rows(
         conn,
         "SELECT mode, count(*) AS trades, avg(CASE WHEN win THEN 1.0 ELSE 0.0 END) AS win_rate, "

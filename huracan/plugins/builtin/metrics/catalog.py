@@ -11,6 +11,11 @@ the top-level ``part_synonyms:`` maps a part (``runner``, ``cost_gate``, ``hamil
 extra words for it ("runners", "cost filter"). The number verifier links a number to the
 metric its clause names through them (issue 11).
 
+``min_n:`` sets, per *kind* of number (``count``, ``rate``, ``mean``,
+``discrimination``, ``calibration``, ``days``, ``value``), the smallest sample at which
+a metric is judged; a metric's own ``min_n`` overrides it. Below it the status is
+``insufficient_data`` and no change is called significant (#12).
+
 ``checks:`` lists parts that must add up to a total (``signals = signals_passed +
 signals_blocked``); ``sum_of_parts: true`` on a metric with parts adds that check for
 its parts.
@@ -39,13 +44,35 @@ from huracan.analytics.snapshot import Targets
 from huracan.events import known_gates, known_modes
 from huracan.plugins.types import MetricResult, MetricSpec
 
-__all__ = ["CatalogError", "MetricDef", "build_specs", "load_catalog", "sum_checks"]
+__all__ = [
+    "DEFAULT_MIN_N",
+    "KINDS",
+    "CatalogError",
+    "MetricDef",
+    "build_specs",
+    "load_catalog",
+    "min_n_of",
+    "sum_checks",
+]
 
 #: The three event sources (``huracan.events.Source``).
 SOURCES = ("engine", "hamilton", "huracan")
 UNITS = {"count", "fraction", "bps", "usd", "ratio", "score", "seconds", "ms", "events_per_s", "bool"}
 PART_KINDS = {"modes", "gates", "sources", "gates_modes"}
 _KIND_LABEL = {"modes": "mode", "gates": "gate", "sources": "source", "gates_modes": "gate.mode"}
+#: The smallest sample each kind of number is judged on, unless metrics.yaml says otherwise:
+#: a count is a fact at any n; a share needs trials, an AUC predictions of both classes, an
+#: ECE enough predictions per bin, an annualised ratio enough days.
+DEFAULT_MIN_N: dict[str, int] = {
+    "count": 0,
+    "rate": 30,
+    "mean": 20,
+    "discrimination": 50,
+    "calibration": 100,
+    "days": 20,
+    "value": 0,
+}
+KINDS = frozenset(DEFAULT_MIN_N)
 
 Compute = Callable[[Any, str | None], MetricResult]
 log = logging.getLogger("huracan.metrics")
@@ -79,6 +106,10 @@ class MetricDef:
     sum_of_parts: bool = False
     key: bool = False
     synonyms: tuple[str, ...] = ()
+    kind: str = ""
+    min_n: int | None = None
+    on_zero: str = ""
+    plausible: tuple[float | None, float | None] = (None, None)
 
     def targets_of(self, part: str | None, elsewhere: Targets | None = None) -> Targets | None:
         """The targets of the total (``part`` None) or of one part.
@@ -112,6 +143,23 @@ class Catalog:
     checks: tuple[tuple[str, tuple[str, ...]], ...]
     #: part name -> extra words a desk uses for it
     part_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: kind → the smallest n judged (DEFAULT_MIN_N with the file's ``min_n:`` over it)
+    min_n: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_N))
+
+
+def kind_of(unit: str, kind: str = "") -> str:
+    """A metric's kind: its declared one, else what its unit suggests."""
+    if kind:
+        return kind
+    return {"count": "count", "fraction": "rate", "bps": "mean", "usd": "mean"}.get(unit, "value")
+
+
+def min_n_of(spec: Any, defaults: dict[str, int] | None = None) -> int:
+    """The smallest n at which ``spec`` (a MetricSpec or MetricDef) is judged."""
+    own = getattr(spec, "min_n", None)
+    if own is not None:
+        return int(own)
+    return (defaults or DEFAULT_MIN_N).get(kind_of(spec.unit, getattr(spec, "kind", "")), 0)
 
 
 def default_metrics_path() -> Path:
@@ -157,6 +205,18 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
     if not isinstance(raw.get("key", False), bool):
         raise CatalogError(f"{where}: key must be true or false, got {raw['key']!r}")
     synonyms = _words(raw.get("synonyms"), f"{where}: synonyms")
+    kind = str(raw.get("kind") or "")
+    if kind and kind not in KINDS:
+        raise CatalogError(f"{where}: kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
+    min_n = raw.get("min_n")
+    if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 0):
+        raise CatalogError(f"{where}: min_n must be a whole number >= 0, got {min_n!r}")
+    on_zero = str(raw.get("on_zero") or "")
+    if on_zero not in ("", "finding"):
+        raise CatalogError(f"{where}: on_zero must be 'finding' (or absent), got {on_zero!r}")
+    plausible = raw.get("plausible", [None, None])
+    if not (isinstance(plausible, list | tuple) and len(plausible) == 2):
+        raise CatalogError(f"{where}: plausible must be [low, high] (null for open), got {plausible!r}")
     return MetricDef(
         id=mid,
         category=raw["category"],
@@ -176,6 +236,10 @@ def _parse_def(mid: str, raw: Any, path: str) -> MetricDef:
         sum_of_parts=bool(raw.get("sum_of_parts", False)),
         key=bool(raw.get("key", False)),
         synonyms=synonyms,
+        kind=kind,
+        min_n=min_n,
+        on_zero=on_zero,
+        plausible=(plausible[0], plausible[1]),
     )
 
 
@@ -230,7 +294,17 @@ def _load(path: str) -> Catalog:
     if not isinstance(raw_parts, dict):
         raise CatalogError(f"{path}: part_synonyms must map a part name to a list of words, got {raw_parts!r}")
     part_synonyms = {str(k): _words(v, f"{path}: part_synonyms.{k}") for k, v in raw_parts.items()}
-    return Catalog(path=path, metrics=metrics, checks=tuple(checks), part_synonyms=part_synonyms)
+    min_n = dict(DEFAULT_MIN_N)
+    raw_min = data.get("min_n") or {}
+    if not isinstance(raw_min, dict):
+        raise CatalogError(f"{path}: min_n must map a kind ({', '.join(sorted(KINDS))}) to a whole number")
+    for kind, n in raw_min.items():
+        if kind not in KINDS or isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise CatalogError(
+                f"{path}: min_n.{kind}: {n!r} — kinds are {', '.join(sorted(KINDS))}, each a whole number >= 0"
+            )
+        min_n[kind] = n
+    return Catalog(path=path, metrics=metrics, checks=tuple(checks), part_synonyms=part_synonyms, min_n=min_n)
 
 
 def load_catalog(settings: Any = None) -> Catalog:
@@ -305,6 +379,12 @@ def build_specs(
                     key=d.key and (part is None or not d.total),
                     synonyms=d.synonyms,
                     parts={p: cat.part_synonyms.get(p, ()) for p in (part.split(".") if part else ())},
+                    kind=kind_of(d.unit, d.kind),
+                    min_n=min_n_of(d, cat.min_n),
+                    # A zero total is the finding; its parts keep their own rules (a mode that
+                    # rarely trades is often at 0). Parts-only metrics judge each part.
+                    on_zero=d.on_zero if part is None or not d.total else "",
+                    plausible=d.plausible,
                 )
             )
     return specs

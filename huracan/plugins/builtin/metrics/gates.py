@@ -3,6 +3,11 @@
 A *block* is a signal a gate failed; its counterfactual ``shadow_outcome``
 (``counterfactual = true``, ``blocked_by`` naming the failed gates) says what the trade
 would have done. A block is *good* when that trade would have lost.
+
+Grouping (#12): every gate metric counts on the day the gate **decided** — the same
+rows as ``huracan gates report`` (:data:`huracan.analytics.gate_rows.GATE_ROWS_SQL`): one
+decision per (signal, gate), the last if logged twice, judged by the signal's outcome
+whenever it closed. Shadow-trading metrics count on the day a trade closed.
 """
 
 from __future__ import annotations
@@ -17,27 +22,49 @@ from huracan.plugins.builtin.metrics.catalog import build_specs
 from huracan.plugins.gates_config import GatesConfig, load_gates_config
 from huracan.plugins.types import MetricResult, MetricSpec
 
-__all__ = ["PASS_SQL", "huracan_register_metrics", "pass_rate_targets"]
+__all__ = ["BLOCKS_SQL", "FLOW_SQL", "PASS_SQL", "huracan_register_metrics", "pass_rate_targets"]
 
-PASS_SQL = """SELECT day, gate, mode, count(*) AS rows, count(*) FILTER (WHERE passed) AS passed
-FROM v_gate_decision
-WHERE day BETWEEN {start} AND {end}
+# One decision per (signal, gate): the last, as the gate report counts them.
+_DECISIONS = """WITH g AS (
+  SELECT day, signal_id, gate, mode, passed FROM v_gate_decision
+  WHERE day BETWEEN {start} AND {end}
+  QUALIFY row_number() OVER (PARTITION BY signal_id, gate ORDER BY ts DESC) = 1
+)"""
+
+PASS_SQL = (
+    _DECISIONS
+    + """
+SELECT day, gate, mode, count(*) AS rows, count(*) FILTER (WHERE passed) AS passed
+FROM g
 GROUP BY GROUPING SETS ((day, gate, mode), (day, gate))"""
+)
 
-BLOCKS_SQL = """SELECT o.day, g.gate, count(*) AS rows,
+# Each decision with its signal's outcome (the counterfactual one for a block), by the
+# day the gate decided; ``gate`` NULL rows are per signal (blocked by any gate).
+BLOCKS_SQL = (
+    _DECISIONS
+    + """, o AS (
+  SELECT signal_id, arg_max(return_bps, ts) AS return_bps, arg_max(win, ts) AS win
+  FROM v_shadow_outcome WHERE signal_id IN (SELECT signal_id FROM g) GROUP BY signal_id
+), s AS (
+  SELECT signal_id, max(day) AS day, bool_or(NOT passed) AS blocked FROM g GROUP BY signal_id
+)
+SELECT g.day, g.gate, count(*) AS rows,
   count(*) FILTER (WHERE NOT o.win) AS good_blocks,
   count(*) FILTER (WHERE o.win) AS blocked_winners,
-  sum(o.return_bps) AS blocked_pnl_bps
-FROM v_shadow_outcome o, unnest(CAST(json_extract_string(o.blocked_by, '$[*]') AS VARCHAR[])) AS g(gate)
-WHERE o.counterfactual AND o.day BETWEEN {start} AND {end}
-GROUP BY o.day, g.gate"""
-
-OUTCOMES_SQL = """SELECT day, counterfactual, count(*) AS rows,
-  count(*) FILTER (WHERE win) AS winners,
-  sum(return_bps) AS pnl_bps
-FROM v_shadow_outcome
-WHERE day BETWEEN {start} AND {end}
-GROUP BY GROUPING SETS ((day, counterfactual), (day))"""
+  sum(o.return_bps) AS blocked_pnl_bps,
+  NULL AS winners
+FROM g JOIN o USING (signal_id) WHERE NOT g.passed
+GROUP BY g.day, g.gate
+UNION ALL
+SELECT s.day, NULL AS gate, count(*) FILTER (WHERE s.blocked) AS rows,
+  count(*) FILTER (WHERE s.blocked AND NOT o.win) AS good_blocks,
+  count(*) FILTER (WHERE s.blocked AND o.win) AS blocked_winners,
+  sum(o.return_bps) FILTER (WHERE s.blocked) AS blocked_pnl_bps,
+  count(*) FILTER (WHERE o.win) AS winners
+FROM s JOIN o USING (signal_id)
+GROUP BY s.day"""
+)
 
 # A signal's gate decisions may be logged just after midnight: look one day ahead.
 FLOW_SQL = """SELECT s.day, count(*) AS rows,
@@ -69,32 +96,24 @@ def gate_pass_rate(ctx: MetricContext, part: str | None) -> MetricResult:
 
 def gate_accuracy(ctx: MetricContext, part: str | None) -> MetricResult:
     row = pick(ctx.daily(BLOCKS_SQL), gate=part)
-    return rate_result(ctx, BLOCKS_SQL, row, "good_blocks", "rows", f"counterfactual outcomes of {part} blocks")
+    return rate_result(ctx, BLOCKS_SQL, row, "good_blocks", "rows", f"{part} blocks with a known outcome")
 
 
 def gate_blocked_pnl_bps(ctx: MetricContext, part: str | None) -> MetricResult:
-    if part is None:
-        row = pick(ctx.daily(OUTCOMES_SQL), counterfactual=True)
-        sql = OUTCOMES_SQL
-        col = "pnl_bps"
-    else:
-        row = pick(ctx.daily(BLOCKS_SQL), gate=part)
-        sql, col = BLOCKS_SQL, "blocked_pnl_bps"
-    if not row:
-        raise ctx.no_data(f"no counterfactual outcomes of blocked signals on {ctx.day.isoformat()}", sql)
-    return ctx.result(float(row[col] or 0.0), sql, [row], n=int(row["rows"]))
+    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    if not row or not row["rows"]:
+        raise ctx.no_data(f"no blocked signal decided on {ctx.day.isoformat()} has an outcome yet", BLOCKS_SQL)
+    return ctx.result(float(row["blocked_pnl_bps"] or 0.0), BLOCKS_SQL, [row], n=int(row["rows"]))
 
 
 def gate_blocked_winners_share(ctx: MetricContext, part: str | None) -> MetricResult:
-    total = pick(ctx.daily(OUTCOMES_SQL), counterfactual=None)
-    winners = int(total["winners"]) if total else 0
+    total = pick(ctx.daily(BLOCKS_SQL), gate=None)
+    winners = int(total["winners"] or 0) if total else 0
     if winners == 0:
-        raise ctx.no_data(f"no winning outcomes (taken or blocked) on {ctx.day.isoformat()}", OUTCOMES_SQL)
+        raise ctx.no_data(f"no winning outcome among the signals decided on {ctx.day.isoformat()}", BLOCKS_SQL)
     row = pick(ctx.daily(BLOCKS_SQL), gate=part)
     blocked = int(row["blocked_winners"]) if row else 0
-    rows = int(total["rows"]) + (int(row["rows"]) if row else 0)  # type: ignore[index]
-    sql = f"{BLOCKS_SQL};\n{OUTCOMES_SQL}"
-    return ctx.result(blocked / winners, sql, rows, n=winners, successes=blocked)
+    return ctx.result(blocked / winners, BLOCKS_SQL, [r for r in (total, row) if r], n=winners, successes=blocked)
 
 
 def _flow(ctx: MetricContext) -> dict[str, Any] | None:

@@ -10,14 +10,15 @@ seeded bootstrap interval; the producer's own numbers are kept beside them
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from huracan.analytics.calibration import auc, brier, ece_mce, log_loss, reliability_bins
-from huracan.analytics.metric_context import MetricContext
-from huracan.analytics.stats import bootstrap_auc, bootstrap_calibration_errors
+from huracan.analytics.metric_context import MetricContext, NoDataError
+from huracan.analytics.stats import bootstrap_auc, bootstrap_calibration_errors, normal_quantile, se_from_interval
 from huracan.plugins import hookimpl
 from huracan.plugins.builtin.metrics._common import count_result, pick
 from huracan.plugins.builtin.metrics.catalog import build_specs
@@ -129,12 +130,9 @@ def _recomputed(ctx: MetricContext, name: str, fn: Any, salt: int, interval: boo
         raise ctx.no_data(f"{name} is undefined for session {ev.session_id} (one outcome class only)", CALIBRATION_SQL)
     iv = None
     if interval and name == "AUC":
-        b = bootstrap_auc(
-            ev.predictions,
-            ev.outcomes,
-            resamples=ctx.settings.analytics.bootstrap_resamples,
-            seed=_seed(ctx.day, salt),
-        )
+        # The same seed and resamples as model_auc_change reads: one interval per day's AUC.
+        found = auc_with_interval(ctx)
+        b = found[2] if found else None
         iv = None if b is None else (b[0], b[1], "bootstrap")
     elif interval:
         both = _calibration_intervals(ctx, ev)
@@ -196,6 +194,25 @@ def training_sessions(ctx: MetricContext, part: str | None) -> MetricResult:
     return count_result(ctx, SESSIONS_SQL, latest_session(ctx))
 
 
+def auc_with_interval(ctx: MetricContext) -> tuple[float, int, tuple[float, float] | None] | None:
+    """The day's recomputed AUC, its n and its bootstrap interval (the one ``model_auc`` shows)."""
+
+    def build() -> tuple[float, int, tuple[float, float] | None] | None:
+        try:
+            ev = evaluation(ctx)
+        except NoDataError:
+            return None
+        value = auc(ev.predictions, ev.outcomes)
+        if value is None:
+            return None
+        iv = bootstrap_auc(
+            ev.predictions, ev.outcomes, resamples=ctx.settings.analytics.bootstrap_resamples, seed=_seed(ctx.day, 1)
+        )
+        return value, len(ev.predictions), iv
+
+    return ctx.memo(("auc_interval", ctx.day), build)
+
+
 def model_auc_change(ctx: MetricContext, part: str | None) -> MetricResult:
     today = _session(ctx)
     series = ctx.series(SESSIONS_SQL, PREVIOUS_SESSION_DAYS + 1)
@@ -206,9 +223,25 @@ def model_auc_change(ctx: MetricContext, part: str | None) -> MetricResult:
             SESSIONS_SQL,
             PREVIOUS_SESSION_DAYS + 1,
         )
-    prev = series[max(earlier)][0]
-    delta = float(today["auc"]) - float(prev["auc"])
-    return ctx.result(delta, SESSIONS_SQL, int(today["rows"]) + int(prev["rows"]), days=PREVIOUS_SESSION_DAYS + 1)
+    prev_day = max(earlier)
+    prev = series[prev_day][0]
+    rows = int(today["rows"]) + int(prev["rows"])
+    now_auc, then_auc = auc_with_interval(ctx), auc_with_interval(ctx.at(prev_day))
+    if now_auc is None or then_auc is None:
+        # No predictions to recompute from: the producers' numbers, unjudged (no interval).
+        delta = float(today["auc"]) - float(prev["auc"])
+        sizes = [int(r["eval_samples"]) for r in (today, prev) if r["eval_samples"]]
+        n = min(sizes) if len(sizes) == 2 else None
+        return ctx.result(delta, SESSIONS_SQL, rows, days=PREVIOUS_SESSION_DAYS + 1, n=n)
+    delta = now_auc[0] - then_auc[0]
+    interval = None
+    if now_auc[2] is not None and then_auc[2] is not None:
+        se = math.hypot(se_from_interval(*now_auc[2]), se_from_interval(*then_auc[2]))
+        half = normal_quantile(0.975) * se
+        interval = (delta - half, delta + half, "normal")
+    sql = f"{CALIBRATION_SQL};\n{SESSIONS_SQL}"
+    n = min(now_auc[1], then_auc[1])
+    return ctx.result(delta, sql, rows, days=PREVIOUS_SESSION_DAYS + 1, n=n, interval=interval)
 
 
 def samples_total(ctx: MetricContext, part: str | None) -> MetricResult:

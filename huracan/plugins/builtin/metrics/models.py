@@ -1,9 +1,9 @@
 """Model registry and export metrics: registered, exported, acknowledged by Hamilton.
 
-An export is *acknowledged* when Hamilton logs ``model_loaded`` for the exact SHA256;
-it is *pending* when, at the end of the day, it is older than
-``readiness.export_ack_timeout_h`` and still unacknowledged. Readiness uses the
-registry's own rule (:meth:`huracan.store.registry.ModelRegistry.readiness`).
+Readiness and acknowledgement come from :mod:`huracan.analytics.readiness`, as in
+``models show`` and ``models alerts``: a ready export is *pending* when, at the end of
+the day, it is older than ``readiness.export_ack_timeout_h``, unacknowledged, and not
+superseded by a later export Hamilton did acknowledge.
 """
 
 from __future__ import annotations
@@ -11,18 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from huracan.analytics.calibration import auc
-from huracan.analytics.metric_context import MetricContext, NoDataError
+from huracan.analytics.metric_context import MetricContext
 from huracan.plugins import hookimpl
 from huracan.plugins.builtin.metrics._common import count_result, pick
 from huracan.plugins.builtin.metrics.catalog import build_specs
-from huracan.plugins.builtin.metrics.learning import (
-    CALIBRATION_SQL,
-    SESSIONS_SQL,
-    evaluation,
-    latest_session,
-    recomputed_ece,
-)
+from huracan.plugins.builtin.metrics.learning import CALIBRATION_SQL, SESSIONS_SQL, latest_session
 from huracan.plugins.types import MetricResult, MetricSpec
 
 __all__ = ["EXPORTS_SQL", "huracan_register_metrics", "model_readiness"]
@@ -41,9 +34,6 @@ EXPORTS_SQL = """SELECT e.day, e.model_id, e.ts AS exported_at, min(l.ts) AS ack
 FROM v_model_export e LEFT JOIN v_model_loaded l ON l.model_id = e.model_id AND l.ts >= e.ts
 WHERE e.day BETWEEN {start} AND {end}
 GROUP BY e.day, e.model_id, e.ts"""
-
-#: Exports older than this are no longer chased for an acknowledgement.
-ACK_LOOKBACK_DAYS = 7
 
 
 def _end_of(ctx: MetricContext) -> datetime:
@@ -66,19 +56,28 @@ def models_acknowledged(ctx: MetricContext, part: str | None) -> MetricResult:
     return count_result(ctx, LOADED_SQL, pick(ctx.daily(LOADED_SQL)))
 
 
-def _exports(ctx: MetricContext) -> list[dict[str, Any]]:
-    series = ctx.series(EXPORTS_SQL, ACK_LOOKBACK_DAYS)
-    return [r for rows in series.values() for r in rows]
+def _window_end(ctx: MetricContext) -> datetime:
+    return datetime.combine(ctx.cache.window_end + timedelta(days=1), time(0), tzinfo=UTC)
 
 
 def exports_pending_ack(ctx: MetricContext, part: str | None) -> MetricResult:
+    from huracan.analytics.readiness import PENDING_SQL, ack_history
+
     end = _end_of(ctx)
-    timeout = timedelta(hours=ctx.settings.readiness.export_ack_timeout_h)
-    rows = _exports(ctx)
-    pending = sum(
-        1 for r in rows if r["exported_at"] <= end - timeout and (r["acked_at"] is None or r["acked_at"] > end)
+    timeout_h = ctx.settings.readiness.export_ack_timeout_h
+    # One read of the window's exports and acknowledgements serves all eight days.
+    history = ctx.memo("ack_history", lambda: ack_history(ctx.cache.conn, _window_end(ctx)))
+    pending = history.pending(end, timeout_h)
+    bound = f"-- pending at the end of {ctx.day.isoformat()} (timeout {timeout_h:g} h)\n" + PENDING_SQL.replace(
+        "?", f"TIMESTAMPTZ '{end.isoformat()}'"
     )
-    return ctx.result(pending, EXPORTS_SQL, len(rows), days=ACK_LOOKBACK_DAYS, n=len(rows))
+    return MetricResult(
+        value=float(len(pending)),
+        query=bound,
+        row_count=len(history.exported) + len(history.acked),
+        tables=("v_model_export", "v_model_loaded"),
+        n=len(pending),
+    )
 
 
 def export_ack_latency_s(ctx: MetricContext, part: str | None) -> MetricResult:
@@ -91,29 +90,22 @@ def export_ack_latency_s(ctx: MetricContext, part: str | None) -> MetricResult:
 
 
 def model_readiness(ctx: MetricContext) -> tuple[str, bool, list[str]]:
-    """(model id, ready, reasons) of the day's model by the registry's rule.
-
-    Judged on the recomputed AUC and ECE when the calibration event exists (the same
-    inputs as ``snapshot.readiness``), else on the training run's reported ones.
-    """
-    from huracan.store.registry import ModelRegistry
+    """(model id, ready, reasons) of the day's model, by :func:`huracan.analytics.readiness.model_readiness`."""
+    from huracan.analytics.readiness import model_readiness as readiness_of
 
     session = latest_session(ctx)
     if session is None:
         raise ctx.no_data(f"no training session on {ctx.day.isoformat()}: no model to judge", SESSIONS_SQL)
-    metrics = {"auc": float(session["auc"]), "ece": float(session["ece"])}
-    try:
-        ev = evaluation(ctx)
-        ours_auc, ours_ece = auc(ev.predictions, ev.outcomes), recomputed_ece(ev.predictions, ev.outcomes)
-        if ours_auc is not None:
-            metrics["auc"] = ours_auc
-        if ours_ece is not None:
-            metrics["ece"] = ours_ece
-    except NoDataError:
-        pass  # no calibration event: judge the session's reported numbers
-    samples = int(session["samples_historical"]) + int(session["samples_shadow"])
-    ready, reasons = ModelRegistry(ctx.settings).readiness(metrics, samples)
-    return str(session["model_id"]), ready, reasons
+    mid = str(session["model_id"])
+
+    def window() -> dict[str, Any]:
+        # Every model of the window judged at once (readiness does not depend on the day).
+        ids = [str(rows[0]["model_id"]) for rows in ctx.cache.fetch(SESSIONS_SQL, 0, 0).values() if rows]
+        return readiness_of(ctx.cache.conn, ids, ctx.settings, at=_window_end(ctx))
+
+    judged = ctx.memo("readiness", window)
+    r = judged.get(mid) or readiness_of(ctx.cache.conn, [mid], ctx.settings, at=_end_of(ctx))[mid]
+    return mid, r.ready, r.reasons
 
 
 def model_ready(ctx: MetricContext, part: str | None) -> MetricResult:
