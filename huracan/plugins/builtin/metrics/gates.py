@@ -40,7 +40,8 @@ GROUP BY GROUPING SETS ((day, gate, mode), (day, gate))"""
 )
 
 # Each decision with its signal's outcome (the counterfactual one for a block), by the
-# day the gate decided; ``gate`` NULL rows are per signal (blocked by any gate).
+# day the gate decided; ``gate`` NULL rows are per signal (blocked by any gate). Sums run
+# in signal order: the same value whichever tier (hot or archive) the rows come from.
 BLOCKS_SQL = (
     _DECISIONS
     + """, o AS (
@@ -52,7 +53,7 @@ BLOCKS_SQL = (
 SELECT g.day, g.gate, count(*) AS rows,
   count(*) FILTER (WHERE NOT o.win) AS good_blocks,
   count(*) FILTER (WHERE o.win) AS blocked_winners,
-  sum(o.return_bps) AS blocked_pnl_bps,
+  sum(o.return_bps ORDER BY signal_id) AS blocked_pnl_bps,
   NULL AS winners
 FROM g JOIN o USING (signal_id) WHERE NOT g.passed
 GROUP BY g.day, g.gate
@@ -60,7 +61,7 @@ UNION ALL
 SELECT s.day, NULL AS gate, count(*) FILTER (WHERE s.blocked) AS rows,
   count(*) FILTER (WHERE s.blocked AND NOT o.win) AS good_blocks,
   count(*) FILTER (WHERE s.blocked AND o.win) AS blocked_winners,
-  sum(o.return_bps) FILTER (WHERE s.blocked) AS blocked_pnl_bps,
+  sum(o.return_bps ORDER BY signal_id) FILTER (WHERE s.blocked) AS blocked_pnl_bps,
   count(*) FILTER (WHERE o.win) AS winners
 FROM s JOIN o USING (signal_id)
 GROUP BY s.day"""
