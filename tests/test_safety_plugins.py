@@ -109,3 +109,20 @@ def test_a_disabled_plugins_gate_is_gone_from_simulate_and_metrics(
     from huracan.simulate.gates import load_gate_rules
 
     assert "flaky_gate" not in {r.name for r in load_gate_rules(settings)}
+
+
+@pytest.mark.slow
+def test_simulate_through_a_daemon_that_refuses_events_exits_1(tmp_path: Path, plugin_env: dict[str, str]) -> None:
+    # The daemon runs without the example plugin; this simulator has it and logs its gate.
+    d = DaemonProcess(
+        tmp_path / "data", env={"HURACAN_DISABLE_ENTRY_POINTS": "1", "HURACAN_SCHEDULER__CATCHUP_DAYS": "0"}
+    )
+    d.start()
+    try:
+        env = dict(plugin_env, HURACAN_PLUGINS__MODULES="huracan_example_plugin")
+        res = run_cli("simulate", "--days", "1", "--signals-per-day", "40", data_dir=d.data_dir, env=env)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert "rejected" in res.stderr and "Traceback" not in res.stderr
+    finally:
+        assert d.terminate() == 0
+        d.cleanup()

@@ -99,6 +99,13 @@ def simulate_cmd(
     closer()
     elapsed = time.perf_counter() - t0
     _report(summary, target, elapsed, written, stats, json_out)
+    # Events the daemon refused (a gate it does not know, say) are lost, not "simulated" (issue 13).
+    refused = int(getattr(logger.sink, "rejected", 0) or 0)
+    if refused:
+        fail(
+            f"the daemon rejected {refused:,} of the simulated events; they are not stored",
+            hint="the daemon's log and `huracan plugins list` say why (e.g. a gate only this process knows)",
+        )
 
 
 def _open_logger(cfg: Any) -> tuple[Any, str, Any]:
