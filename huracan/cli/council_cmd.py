@@ -212,12 +212,15 @@ def verify(
         fail(f"no such text file: {text}", code=2)
     rendered = render(raw, snap)
     report = verify_text(rendered.text, snap, rendered.spans)
-    removed = report.failing_units()
+    # What publishing removes (every unit, including any a first removal exposed), in the
+    # rendered text's coordinates: published == rendered minus exactly these.
+    published = publish(raw, snap)
+    removed = published.removed
     numbers = [n.model_copy(update={"action": "removed" if any(u.start <= n.start < u.end for u in removed) else "kept"})
                for n in report.numbers]  # fmt: skip
     directions = [d.model_copy(update={"action": "removed" if any(u.start <= d.start < u.end for u in removed) else "kept"})
                   for d in report.directions]  # fmt: skip
-    ok = report.ok and not rendered.errors
+    ok = report.ok and not rendered.errors and not removed
     if json:
         print_json(
             {
@@ -225,8 +228,11 @@ def verify(
                 "text": rendered.text,
                 "numbers": _number_rows(numbers),
                 "directions": _direction_rows(directions),
-                "removed": [{"span": [u.start, u.end], "kind": u.kind, "text": u.text(rendered.text)} for u in removed],
-                "published": publish(raw, snap).text,
+                "removed": [
+                    {"span": [u.start, u.end], "kind": u.kind, "text": u.text, "reasons": list(u.reasons)}
+                    for u in removed
+                ],
+                "published": published.text,
                 "unknown_placeholders": [{"placeholder": p, "error": e} for p, e in rendered.errors],
                 "wording": [d for d in _direction_rows(directions) if not d["ok"]],
                 "policy": POLICY,

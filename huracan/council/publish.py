@@ -19,24 +19,47 @@ from dataclasses import dataclass, field
 
 from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.placeholders import PLACEHOLDER_RE, PlaceholderError, RenderedSpan, render, resolve
-from huracan.council.removal import remove_units
+from huracan.council.removal import Cleaned, remove_units
 from huracan.council.schema import DirectionCheck, Flag, VerifiedNumber
 from huracan.council.segments import Unit
 from huracan.council.verifier import VerificationReport, verify
 
-__all__ = ["PublishedText", "literal_pairs", "problems", "publish"]
+__all__ = ["PublishedText", "RemovedUnit", "literal_pairs", "problems", "publish"]
 
 _FLAG_KIND = {"wrong_record": "wrong_record", "unverified": "unverified_number"}
 
 
+@dataclass(frozen=True)
+class RemovedUnit:
+    """A sentence, bullet or row publishing removed, where it was in the *rendered* text."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+    #: one line per failed claim (as the revision loop words it)
+    reasons: tuple[str, ...] = ()
+
+
 @dataclass
 class PublishedText:
-    """A text safe to publish, what it verified, and what was removed."""
+    """A text safe to publish, what it verified, and what was removed.
+
+    ``rendered`` is the text with its placeholders filled; ``removed`` lists every unit
+    taken out of it (in its coordinates), so ``text`` is ``rendered`` without exactly
+    those units (and what they left dangling: an empty heading, an intro, blank lines).
+    """
 
     text: str
     numbers: list[VerifiedNumber] = field(default_factory=list)
     directions: list[DirectionCheck] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    rendered: str = ""
+    removed: list[RemovedUnit] = field(default_factory=list)
+
+    @property
+    def removed_spans(self) -> list[tuple[int, int]]:
+        return [(r.start, r.end) for r in self.removed]
 
 
 def _bad_placeholders(text: str, snapshot: MetricsSnapshot) -> list[tuple[int, int]]:
@@ -87,6 +110,23 @@ def _flag_for(unit: Unit, report: VerificationReport, bad_ph: list[tuple[int, in
     )
 
 
+def _dangling(cur: str, cleaned: Cleaned, failing: list[Unit], origin: list[int], rendered: str) -> list[RemovedUnit]:
+    """Lines the removal took besides the failing units (an intro or heading left with
+    nothing under it): listed too, so every removal is accounted for."""
+    out: list[RemovedUnit] = []
+    pos = 0
+    for line in cur.split("\n"):
+        lo, hi = pos, pos + len(line)
+        pos = hi + 1
+        gone = [i for i in range(lo, hi) if not cur[i].isspace() and cleaned.position(i) is None]
+        gone = [i for i in gone if not any(u.start <= i < u.end for u in failing)]
+        if gone:
+            a, b = origin[gone[0]], origin[gone[-1]] + 1
+            kind = "heading" if line.lstrip().startswith(("#", "|")) else "sentence"
+            out.append(RemovedUnit(a, b, kind, rendered[a:b], ("left dangling: everything under it was removed",)))
+    return out
+
+
 def publish(
     text: str, snapshot: MetricsSnapshot, *, allowed_literals: set[tuple[str, str]] | None = None
 ) -> PublishedText:
@@ -97,9 +137,11 @@ def publish(
     """
     rendered = render(text, snapshot)
     cur, spans = rendered.text, list(rendered.spans)
+    origin = list(range(len(cur)))  # index in cur -> index in the rendered text
     removed_numbers: list[VerifiedNumber] = []
     removed_dirs: list[DirectionCheck] = []
     flags: list[Flag] = []
+    removed: list[RemovedUnit] = []
     while True:
         report = verify(cur, snapshot, spans, allowed_literals=allowed_literals)
         bad_ph = _bad_placeholders(cur, snapshot)
@@ -110,6 +152,8 @@ def publish(
         failing.sort(key=lambda u: u.start)
         for u in failing:
             flags.append(_flag_for(u, report, bad_ph))
+            a, b = origin[u.start], origin[u.end - 1] + 1
+            removed.append(RemovedUnit(a, b, u.kind, rendered.text[a:b], tuple(report.problems(u))))
             removed_numbers += [
                 n.model_copy(update={"action": "removed"}) for n in report.numbers if u.start <= n.start < u.end
             ]
@@ -122,12 +166,21 @@ def publish(
             at = cleaned.position(s.start)
             if at is not None:
                 moved.append(RenderedSpan(at, at + s.end - s.start, s.metric_id, s.which, at + s.label_end - s.start))
-        cur, spans = cleaned.text, moved
+        kept = [0] * len(cleaned.text)
+        for old in range(len(cur)):
+            at = cleaned.position(old)
+            if at is not None:
+                kept[at] = origin[old]
+        removed += _dangling(cur, cleaned, failing, origin, rendered.text)
+        cur, spans, origin = cleaned.text, moved, kept
+    removed.sort(key=lambda r: r.start)
     return PublishedText(
         text=cur,
         numbers=sorted(report.numbers + removed_numbers, key=lambda n: (n.action != "kept", n.start)),
         directions=report.directions + removed_dirs,
         flags=flags,
+        rendered=rendered.text,
+        removed=removed,
     )
 
 

@@ -98,7 +98,8 @@ def _tidy(lines: list[tuple[Line, bool]]) -> list[Line]:
                 dangling = nxt is None or nxt.lstrip().startswith("#")
             elif _INTRO.search(text):
                 dangling = not block or not _LIST_OR_ROW.match(block[0])
-            elif text.lstrip().startswith("|"):
+            elif text.lstrip().startswith("|") and block and _TABLE_RULE.match(block[0]):
+                # a table header (its |---| rule follows) whose rows were all removed
                 prev = _content(lines[i - 1][0]) if i else ""
                 rows = [r for r in block if r.lstrip().startswith("|") and not _TABLE_RULE.match(r)]
                 dangling = not rows and not prev.lstrip().startswith("|")

@@ -69,6 +69,10 @@ def _sentences(text: str, s0: int, s1: int, kind: str, line: tuple[int, int]) ->
     return out
 
 
+def _is_rule(line: str) -> bool:
+    return bool(_TABLE.match(line)) and bool(_TABLE_RULE.match(line.replace("|", " ", 1)))
+
+
 def _cells(text: str, s0: int, s1: int) -> tuple[tuple[int, int], ...]:
     cells = []
     pos = s0
@@ -88,19 +92,24 @@ def units(text: str) -> list[Unit]:
     header: tuple[tuple[int, int], ...] = ()
     pos = 0
     in_table = False
-    for line in text.splitlines(keepends=True):
+    lines = text.splitlines(keepends=True)
+    for k, line in enumerate(lines):
         s0, s1 = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
         if not text[s0:s1].strip():
             in_table = False
             continue
         if _TABLE.match(text, s0):
-            if _TABLE_RULE.match(text[s0:s1].replace("|", " ", 1)):
+            if _is_rule(text[s0:s1]):
                 continue
-            if not in_table:
+            # A header is the first line of a table followed by its |---| rule; a table
+            # written without one is rows only (a header-less analyst table).
+            if not in_table and k + 1 < len(lines) and _is_rule(lines[k + 1]):
                 in_table, header = True, _cells(text, s0, s1)
                 out.append(Unit(s0, s1, "heading", s0, s1))
                 continue
+            if not in_table:
+                in_table, header = True, ()
             out.append(Unit(s0, s1, "row", s0, s1, header))
             continue
         in_table = False

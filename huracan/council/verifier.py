@@ -85,13 +85,17 @@ class VerificationReport:
         bad |= {id(u): u for d, u in zip(self.directions, self.unit_of_direction, strict=True) if d.failure}
         return sorted(bad.values(), key=lambda u: u.start)
 
-    def problems(self) -> list[str]:
-        """One line per failed claim, worded for the model that must fix it."""
+    def problems(self, unit: Unit | None = None) -> list[str]:
+        """One line per failed claim (of ``unit``, or all), worded for the model that must fix it."""
         lines = []
         for n, u in zip(self.numbers, self.unit_of_number, strict=True):
+            if unit is not None and u != unit:
+                continue
             if n.failure:
                 lines.append(f"{n.failure}: {n.text!r} in \u201c{_excerpt(u.text(self.text))}\u201d — {n.detail}")
         for d, u in zip(self.directions, self.unit_of_direction, strict=True):
+            if unit is not None and u != unit:
+                continue
             if d.failure:
                 lines.append(f"{d.failure}: {d.text!r} in \u201c{_excerpt(u.text(self.text))}\u201d — {d.actual}")
         return lines
