@@ -170,7 +170,12 @@ def compute_snapshot(
         alerts=alerts,
         self_check=SnapshotCheck(passed=not problems, problems=problems, warnings=warnings),
         disabled_plugins=disabled,
-        calendar=DayInfo(trading=k.trading, reason=k.reason, engine_events=k.engine_events),
+        calendar=DayInfo(
+            trading=k.trading,
+            reason=k.reason,
+            engine_events=k.engine_events,
+            previous_day=earlier[-1] if earlier else None,
+        ),
     )
     snapshot.readiness = snapshot_readiness(conn, day, snapshot, settings)
     snapshot.insights = build_insights(snapshot)

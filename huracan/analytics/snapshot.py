@@ -157,6 +157,8 @@ class DayInfo(_Frozen):
     trading: bool
     reason: str
     engine_events: int = Field(0, ge=0)
+    #: the trading day the day-over-day comparisons are against (a Monday's is Friday in FX)
+    previous_day: date | None = None
 
 
 class MetricsSnapshot(BaseModel):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.cues import Roles, is_change, negative_word, roles_for, scope_of, sign_hint
-from huracan.council.dates import DateToken, allowed_dates, find_dates
+from huracan.council.dates import DateToken, allowed_dates, find_dates, what_date
 from huracan.council.direction import DirectionWord, find_direction_words
 from huracan.council.lexicon import Hit, Lexicon, Mention, lexicon_for
 from huracan.council.numbers import COUNT_NOUNS, NumberToken, extract_numbers
@@ -183,14 +183,10 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
         unit_hits = [h for h in hits if unit.start <= h.start < unit.end]
         prev_mention: Mention | None = None
         unit_mentions: list[Mention] = []
-        previous_day = any(
-            d.day is not None and allowed.get(d.day) == "previous_day"
-            for d in dates
-            if unit.start <= d.start < unit.end
-        )
+        previous_day = any(what_date(d, allowed) == "previous_day" for d in dates if unit.start <= d.start < unit.end)
         for d in dates:
             if unit.start <= d.start < unit.end:
-                out.dates.append(DateClaim(d, unit, allowed.get(d.day) if d.day else None))
+                out.dates.append(DateClaim(d, unit, what_date(d, allowed)))
         claims_at = [t.start for t in tokens] + [w.start for w in words]
         for c0, c1 in clauses(text, unit, _breaks(text, unit, unit_hits, claims_at)):
             c_hits = [h for h in unit_hits if c0 <= h.start < c1]

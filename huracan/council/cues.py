@@ -51,6 +51,12 @@ _EITHER_BEFORE = re.compile(r"\b(?:gained|lost|added|shed|made|earned|gave up)\s
 _COMPARATIVE = (
     r"(?:more|less|fewer|longer|shorter|higher|lower|larger|smaller|greater|faster|slower|above|below|over|under)"
 )
+#: "−7 on yesterday", "+19 against the previous day": after a signed or change-cued number, a delta.
+_ON_YESTERDAY = re.compile(
+    r"^\s*(?:pp|points?|bps|%|s|ms)?\s*(?:on|against|over|compared (?:with|to)|relative to)\s+"
+    r"(?:yesterday|the (?:previous|prior) (?:trading )?day|the day before)\b(?!'s|’s)",
+    _I,
+)
 _DELTA_AFTER = re.compile(
     r"^\s*(?:pp|points?|bps)?\s*(?:vs\.?|versus|day[- ]over[- ]day|from yesterday|since|"
     + _COMPARATIVE
@@ -197,8 +203,14 @@ def roles_for(
         fields |= {"baseline_1d"}
     to_level = bool(re.search(r"\b(?:to|at|reached|hit)\s*$", before, _I))  # "rose to 0.712 vs …": the level
     cued = bool(_DELTA_BEFORE.search(before)) or tok.unit == "pp" or (bool(_DELTA_AFTER.match(after)) and not to_level)
+    if (cued or tok.signed) and _ON_YESTERDAY.match(after):
+        # "(−7 on yesterday)", "up 70 % on yesterday": the change, not yesterday's level
+        fields -= {"baseline_1d"}
+        scope = "1d"
+        cued = True
     if not cued and not fields and (_EITHER_BEFORE.search(before) or _EITHER_BEFORE.search(clause_before or "")):
-        return Roles(frozenset({"value"}) | _scoped("delta", scope), specific=False)
+        # "Hamilton made 105 live trades", "lost 154.7 bps": the verb states the level
+        return Roles(frozenset({"value"}), specific=False)
     if tok.signed and not cued and not fields:
         # "-$1,240.55", "+874.4 bps": a sign alone marks a change or a signed level.
         return Roles(frozenset({"value"}) | _scoped("delta", scope) | _pct_if(tok, metric_unit, scope), specific=False)

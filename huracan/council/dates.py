@@ -1,8 +1,8 @@
 """Dates in a text, and which of them a snapshot can vouch for.
 
 A date is a claim (issue 11): "On 2026-11-29 the AUC was 0.699" must fail when the
-snapshot is of 2025-11-30. A date passes only when it is the snapshot's own day, the day
-before (the day its day-over-day comparisons are against) or the day it was generated.
+snapshot is of 2025-11-30. A date passes only when it is the snapshot's own day or the trading
+day its day-over-day comparisons are against (numbers about that day are yesterday's).
 
 Forms understood: ISO (``2025-11-06``, ``2025/11/06``, with an optional time), month
 names (``Nov 6``, ``November 6, 2025``, ``6 November 2025``, ``6th of Nov``), with or
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from huracan.analytics.snapshot import MetricsSnapshot
 
-__all__ = ["DateToken", "allowed_dates", "find_dates"]
+__all__ = ["DateToken", "allowed_dates", "find_dates", "what_date"]
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
@@ -35,6 +35,10 @@ _PATTERNS = [
     re.compile(rf"(?<![\w]){_MONTH}\s+{_DAY}(?![\w]){_YEAR}", re.IGNORECASE),
     re.compile(rf"(?<![\w.]){_DAY}\s+(?:of\s+)?{_MONTH}(?![\w]){_YEAR}", re.IGNORECASE),
 ]
+_WEEKDAY = re.compile(r"(?<![\w-])(?P<w>mon|tues|wednes|thurs|fri|satur|sun)day(?:'s|’s)?(?![\w-])", re.IGNORECASE)
+_WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+#: 12/03/2026 or 03.12.2026: month/day (US) or day/month (most of the world) — either reading.
+_NUMERIC = re.compile(r"(?<![\w./])(?P<a>\d{1,2})([/.])(?P<b>\d{1,2})\2(?P<year>(?:19|20)\d{2})(?![\w/]|\.\d)")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class DateToken:
     end: int
     day: date | None
     year_given: bool
+    #: every reading of an ambiguous numeric date (12/03/2026: Dec 3 or 12 Mar)
+    readings: tuple[date, ...] = ()
+    #: a weekday named alone ("on Thursday"): 0 = Monday
+    weekday: int | None = None
 
 
 def _month(raw: str) -> int:
@@ -68,12 +76,38 @@ def find_dates(text: str, default_year: int) -> list[DateToken]:
                 )
             except ValueError:
                 day = None
-            found.append(DateToken(m.group(0), m.start(), m.end(), day, year is not None))
+            found.append(DateToken(m.group(0), m.start(), m.end(), day, year is not None, (day,) if day else ()))
+    for m in _NUMERIC.finditer(text):
+        if any(d.start < m.end() and m.start() < d.end for d in found):
+            continue
+        readings = []
+        for mo, dy in ((m.group("a"), m.group("b")), (m.group("b"), m.group("a"))):
+            try:
+                readings.append(date(int(m.group("year")), int(mo), int(dy)))
+            except ValueError:
+                pass
+        readings = list(dict.fromkeys(readings))
+        found.append(
+            DateToken(m.group(0), m.start(), m.end(), readings[0] if readings else None, True, tuple(readings))
+        )
+    for m in _WEEKDAY.finditer(text):
+        if not any(d.start <= m.end() + 2 and m.start() <= d.end + 2 for d in found):  # "Thursday, Dec 3": one date
+            wd = _WEEKDAYS.index(m.group("w").lower())
+            found.append(DateToken(m.group(0), m.start(), m.end(), None, False, (), wd))
     return sorted(found, key=lambda d: d.start)
 
 
+def what_date(token: DateToken, allowed: dict[date, str]) -> str | None:
+    """What ``token`` is to the snapshot (``snapshot_date``, ``previous_day``), None if nothing."""
+    if token.weekday is not None:  # the most recent day it can be
+        return next((what for d, what in sorted(allowed.items(), reverse=True) if d.weekday() == token.weekday), None)
+    return next((allowed[d] for d in token.readings if d in allowed), None)
+
+
 def allowed_dates(snapshot: MetricsSnapshot) -> dict[date, str]:
-    """The dates a text about ``snapshot`` may name → what each one is."""
-    out = {snapshot.date: "snapshot_date", snapshot.date - timedelta(days=1): "previous_day"}
-    out.setdefault(snapshot.generated_at.date(), "generated")
-    return out
+    """The dates a text about ``snapshot`` may name → what each one is: its data day and
+    the trading day its day-over-day comparisons are against (the calendar's, else the
+    day before). Not the day it was generated: no number of the snapshot is of that day."""
+    cal = snapshot.calendar
+    previous = cal.previous_day if cal is not None and cal.previous_day is not None else None
+    return {snapshot.date: "snapshot_date", previous or snapshot.date - timedelta(days=1): "previous_day"}

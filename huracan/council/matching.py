@@ -65,7 +65,7 @@ def displays(metric: MetricValue, which: str, raw: float) -> list[tuple[float, f
     if u == "fraction":
         if kind == "delta":
             return [
-                (v * 100, frozenset({"pp", "%", ""}), 1.0),
+                (v * 100, frozenset({"pp", ""}), 1.0),
                 (v * 1e4, frozenset({"bps"}), 100.0),
                 (v, frozenset({""}), 0.01),
             ]
