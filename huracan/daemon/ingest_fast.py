@@ -30,7 +30,7 @@ from pydantic_core import CoreSchema, SchemaValidator, ValidationError, core_sch
 from huracan.events import EVENT_CLASSES, EVENT_TYPES, EventBase, future_cutoff, known_gates, known_modes
 from huracan.store.schema import dicts_to_arrow
 
-__all__ = ["COLUMN_CHECKS", "MODEL_CHECKS", "fast_types", "validate_to_arrow"]
+__all__ = ["COLUMN_CHECKS", "MODEL_CHECKS", "ModelCheck", "fast_types", "passes", "validate_to_arrow"]
 
 log = logging.getLogger("huracan.daemon.ingest")
 
@@ -38,7 +38,7 @@ _MIN_TS = pa.scalar(datetime.min.replace(tzinfo=UTC), pa.timestamp("us", tz="UTC
 _MAX_TS = pa.scalar(datetime.max.replace(tzinfo=UTC), pa.timestamp("us", tz="UTC"))
 
 #: ``check(table, rows) -> bools`` (True marks a row the model validator would reject).
-ModelCheck = Callable[[pa.Table, Sequence[Mapping[str, Any]]], Any]
+ModelCheck = Callable[[pa.Table, Sequence[Any]], Any]
 
 
 def _or(*masks: Any) -> Any:
@@ -71,8 +71,13 @@ def _no_future_data(t: pa.Table, _rows: Sequence[Mapping[str, Any]]) -> Any:
     return pc.greater(t["data_cutoff_timestamp"], t["trained_at"])
 
 
-def _paired(_t: pa.Table, rows: Sequence[Mapping[str, Any]]) -> Any:
-    return pa.array([len(r["predictions"]) != len(r["outcomes"]) for r in rows], type=pa.bool_())
+def _field(row: Any, name: str) -> Any:
+    # Rows are dicts (pydantic-core's typed dicts) or msgspec structs (the wire decoder).
+    return row[name] if type(row) is dict else getattr(row, name)
+
+
+def _paired(_t: pa.Table, rows: Sequence[Any]) -> Any:
+    return pa.array([len(_field(r, "predictions")) != len(_field(r, "outcomes")) for r in rows], type=pa.bool_())
 
 
 def _same_model(t: pa.Table, _rows: Sequence[Mapping[str, Any]]) -> Any:
@@ -267,17 +272,18 @@ def validate_to_arrow(json_array: bytes, expected: int | None) -> dict[str, pa.T
     for etype, rows in groups.items():
         try:
             table = dicts_to_arrow(rows, etype)
-        except (pa.ArrowInvalid, OverflowError):
+        except (OverflowError, pa.ArrowException):
             # A value the store cannot hold (schema_version past int32): the line-by-line
             # path decides, after every per-line rule (a future ts) has had its say.
             return None
-        if not _passes(table, rows, etype, f.checks[etype]):
+        if not passes(table, rows, etype, f.checks[etype]):
             return None
         tables[etype] = table
     return tables
 
 
-def _passes(table: pa.Table, rows: Sequence[Mapping[str, Any]], etype: str, checks: tuple[ModelCheck, ...]) -> bool:
+def passes(table: pa.Table, rows: Sequence[Any], etype: str, checks: tuple[ModelCheck, ...]) -> bool:
+    """True when no row of ``table`` breaks a rule (a model check, or an old ``schema_version``)."""
     # An older version needs parse_event's upgrade first: leave it to the slow path.
     bad = [pc.less(table["schema_version"], EVENT_TYPES[etype].CURRENT_VERSION)]
     # Only "any row broken?" matters, so a check may see the rows in arrival order and the

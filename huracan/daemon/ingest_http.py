@@ -1,8 +1,9 @@
 """Parsing an ingest request body: a JSON array or NDJSON, one event per element/line.
 
-:func:`parse_columns` (the daemon's path) validates the whole batch in pydantic-core at
-once straight into Arrow tables (:mod:`huracan.daemon.ingest_fast`); only when that
-fails does it fall back to line-by-line parsing, so valid lines are kept and every
+:func:`parse_columns` (the daemon's path) decodes the whole batch at once straight into
+Arrow tables — msgspec types generated from the event schemas (:mod:`huracan.daemon.wire`),
+then pydantic-core (:mod:`huracan.daemon.ingest_fast`); only when both decline does it
+fall back to line-by-line parsing, so valid lines are kept and every
 invalid line is reported with its number and field errors. :func:`parse_batch` is the
 same into event objects.
 """
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from huracan.daemon.ingest_fast import validate_to_arrow
+from huracan.daemon.wire import decode_array
 from huracan.event_json import has_surrogate_escape, load_event_json, split_array
 from huracan.events import EventBase, format_validation_error, parse_event
 from huracan.store.schema import events_to_arrow, group_by_type, rows_to_events
@@ -143,17 +145,22 @@ def parse_columns(body: bytes, content_type: str = "") -> IngestBatch:
     if not body.strip():
         return IngestBatch({})
     # Any \uD800-\uDFFF escape goes the line-by-line way, which tells a lone surrogate
-    # (rejected) from a pair (an emoji): the fast path would hand either to Arrow.
+    # (rejected) from a pair (an emoji): the fast paths would hand either to Arrow.
     tables = None
     if not has_surrogate_escape(body):
         if _is_array(body, content_type):
             # The element count is unknown without parsing; the list validator returns what it holds.
-            tables = validate_to_arrow(body, None)
+            array, expected = body, None
         else:
             lines = [ln for ln in body.splitlines() if ln.strip()]
             if not lines:
                 return IngestBatch({})
-            tables = validate_to_arrow(b"[" + b",".join(lines) + b"]", len(lines))
+            array, expected = b"[" + b",".join(lines) + b"]", len(lines)
+        # msgspec first (issue 14), then pydantic-core's typed dicts: each answers only
+        # what parse_event would, or None.
+        tables = decode_array(array, expected)
+        if tables is None:
+            tables = validate_to_arrow(array, expected)
     if tables is not None:
         return IngestBatch(tables)
     events, errors = parse_batch(body, content_type)
