@@ -155,16 +155,14 @@ def test_a_line_holding_two_events_is_not_taken_as_two() -> None:
     assert batch.accepted == 0 and batch.errors[0]["line"] == 1
 
 
-def test_replay_filter_and_feed_objects() -> None:
+def test_feed_objects() -> None:
     lines = [json.dumps(p) for p in POOL["signal"] + POOL["alert"]]
     batch = parse_columns("\n".join(lines).encode(), "application/x-ndjson")
-    seen = {"signal": {POOL["signal"][0]["event_id"]}}
-    rest = batch.only_ids_not_in(seen)
-    assert rest.accepted == batch.accepted - 1
     assert [e.type for e in batch.events({"alert"})] == ["alert"] * len(POOL["alert"])
 
 
-def test_replayed_batches_land_once_across_days(tmp_path: Any) -> None:
+def test_resent_batches_land_once_across_days(tmp_path: Any) -> None:
+    # No replay flag any more (issue 14): every batch is de-duplicated by event id on load.
     from huracan.config import load_config
     from huracan.daemon.service import Daemon
     from huracan.store import Store
@@ -172,14 +170,20 @@ def test_replayed_batches_land_once_across_days(tmp_path: Any) -> None:
     settings = load_config(data_dir=tmp_path)
     daemon = Daemon(settings)
     daemon.store = Store.open(settings)
+    daemon._open_ingest_log()
     try:
         first = [dict(p) for p in POOL["signal"][:2]]
         first[1]["ts"] = "2025-11-09T23:59:59.999999Z"  # another day
         body = "\n".join(json.dumps(p) for p in first).encode()
-        assert daemon.write_batch(parse_columns(body, "application/x-ndjson"), replay=True) == 2
+        assert daemon.write_batch(parse_columns(body, "application/x-ndjson")) == 2
+        daemon.loader.wait_loaded()
         more = "\n".join(json.dumps(p) for p in [*first, POOL["signal"][2]]).encode()
-        assert daemon.write_batch(parse_columns(more, "application/x-ndjson"), replay=True) == 1
-        assert daemon.write_durable(list(sample_events("alert", n=2, seed=1)), replay=True) == 2
-        assert daemon.store.counts() == {**dict.fromkeys(EVENT_TYPES, 0), "signal": 3, "alert": 2}
+        assert daemon.write_batch(parse_columns(more, "application/x-ndjson")) == 3
+        daemon.write_batch(parse_columns(more, "application/x-ndjson"))  # the same batch twice before a load
+        assert daemon.loader.wait_loaded()
+        assert daemon.store.counts() == {**dict.fromkeys(EVENT_TYPES, 0), "signal": 3}
+        assert daemon.loader.stats()["duplicates"] == 5
     finally:
+        daemon.loader.stop()
+        daemon.ingest_log.close()
         daemon.store.close()

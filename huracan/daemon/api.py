@@ -44,7 +44,6 @@ class IngestResponse(BaseModel):
     accepted: int
     rejected: int
     dropped: int = 0
-    duplicates: int = 0
     errors: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -168,17 +167,19 @@ def build_app(daemon: Daemon) -> FastAPI:
             batch = await asyncio.to_thread(parse_columns, body, ctype)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        replay = request.headers.get("x-huracan-replay", "") == "1"
         accepted, errors = batch.accepted, batch.errors
-        # Written before we answer: a 2xx means durable (committed to DuckDB's WAL), so a
-        # client never drops a batch the daemon might lose. Replays are de-duplicated.
+        # Durable before we answer: a 2xx means the batch is in the fsynced ingest log, so
+        # a client never drops a batch the daemon might lose. Resends are de-duplicated
+        # by event id when the log is loaded (issue 14).
         try:
-            written = await asyncio.to_thread(daemon.write_batch, batch, replay) if accepted else 0
+            if accepted:
+                await asyncio.to_thread(daemon.write_batch, batch)
         except Exception as exc:
             problem = storage_full(exc)
             if problem is None:
                 raise
-            # The batch rolled back whole: say so, so the producer keeps it (clients spool and retry).
+            # A full disk cut the record off the log: nothing of it is kept, so say so and
+            # let the producer keep it (clients spool and retry).
             raise HTTPException(
                 507,
                 f"the data dir {settings.data_dir} is full ({problem}): this batch was not stored. "
@@ -193,7 +194,6 @@ def build_app(daemon: Daemon) -> FastAPI:
             rejected=len(errors),
             dropped=0,
             errors=errors[:1000],
-            duplicates=accepted - written,
         )
         status = 200 if not errors else 207 if accepted else 422
         return JSONResponse(result.model_dump(), status_code=status)

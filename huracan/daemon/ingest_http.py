@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from huracan.daemon.ingest_fast import validate_to_arrow
@@ -120,17 +119,6 @@ class IngestBatch:
         for etype, table in self.tables.items():
             if types is None or etype in types:
                 yield from rows_to_events(table, etype)
-
-    def only_ids_not_in(self, seen: dict[str, set[str]]) -> IngestBatch:
-        """This batch without the events whose ids ``seen[type]`` holds (replay de-dup)."""
-        kept = {}
-        for etype, table in self.tables.items():
-            ids = seen.get(etype)
-            if ids:
-                mask = pc.invert(pc.is_in(table.column("event_id"), value_set=pa.array(sorted(ids), pa.string())))
-                table = table.filter(mask)
-            kept[etype] = table
-        return IngestBatch(kept, self.errors)
 
 
 def parse_columns(body: bytes, content_type: str = "") -> IngestBatch:

@@ -24,8 +24,10 @@ import uvicorn
 from huracan import __version__
 from huracan.config import Settings
 from huracan.daemon.feed import Feed
+from huracan.daemon.ingest_log import LogSink, LogWriter, recover
 from huracan.daemon.jobs import JOBS, JobContext
 from huracan.daemon.ledger import JobLedger
+from huracan.daemon.loader import Loader
 from huracan.daemon.notify import Notifier, watchdog_interval
 from huracan.daemon.redelivery import DeliveryFailed, abandoned_alert, failed_alert, late_alert, next_retry
 from huracan.daemon.runfile import RunFile, remove_runfile, write_runfile
@@ -123,7 +125,9 @@ class Daemon:
         set_max_clock_skew(s.ingest.max_clock_skew_s)  # ingest rejects a ts further ahead (#12)
         self.store = Store.open(s)
         self._lock_down_store()
-        self.logger = EventLogger(self.store, s.ingest, spool_dir=s.spool_dir)
+        self._open_ingest_log()
+        # The daemon's own events (alerts, queue notices) take the same durable path.
+        self.logger = EventLogger(LogSink(self.ingest_log, self.loader.wake), s.ingest, spool_dir=s.spool_dir)
         self.logger.start()
         self.ledger = JobLedger(self.store.cursor)
         interrupted = self.ledger.abandon_running()
@@ -147,6 +151,20 @@ class Daemon:
             last_ingest_at=lambda: self.ingest_stats.last_at,
         )
         self._opened = True
+
+    def _open_ingest_log(self) -> None:
+        """Cut torn tails, open this process's log stream, start loading (replaying) it.
+
+        The store is open read-write, so no other daemon writes these streams: any
+        half-written record is from a process that died, never acknowledged (issue 14).
+        """
+        root = self.settings.data_dir / "ingest-log"
+        root.mkdir(parents=True, exist_ok=True)
+        for stream in sorted(p for p in root.iterdir() if p.is_dir()):
+            recover(stream)
+        self.ingest_log = LogWriter(root / "main")
+        self.loader = Loader(self.store, root, self.ingest_log).start()
+        self.loader.wake()  # replay whatever an earlier run acknowledged but did not load
 
     def _lock_down_store(self) -> None:
         """No file or network access from SQL for this process's database (see sql_guard)."""
@@ -255,50 +273,18 @@ class Daemon:
             log.info("catching up the nightly pipeline for %s", d)
             await self.run_job("nightly", day=d, trigger="catch-up")
 
-    def write_durable(self, events: list[Any], replay: bool = False) -> int:
-        """Write an ingest batch of event objects straight to the store; return how many were new.
+    def write_batch(self, batch: Any) -> int:
+        """Make a parsed :class:`~huracan.daemon.ingest_http.IngestBatch` durable; return its events.
 
-        ``replay`` batches (a client resending after an unknown outcome) skip events whose
-        ids are already stored, so a retried batch lands exactly once.
+        Returns once the batch is in the fsynced ingest log: that is what a 2xx promises.
+        The loader puts it in DuckDB within ``interval_s`` and drops any event whose id the
+        store already holds, so a resent batch lands once (issue 14).
         """
-        from huracan.daemon.ingest_http import IngestBatch
-        from huracan.store.schema import events_to_arrow, group_by_type
-
-        tables = {t: events_to_arrow(g, t) for t, g in group_by_type(events).items()}
-        return self.write_batch(IngestBatch(tables), replay)
-
-    def write_batch(self, batch: Any, replay: bool = False) -> int:
-        """Write a parsed :class:`~huracan.daemon.ingest_http.IngestBatch` in one transaction.
-
-        Returns how many events were new (all of them unless ``replay`` found some stored).
-        """
-        if replay:
-            batch = batch.only_ids_not_in(self._unseen(batch.tables))
-        return int(self.store.write_tables(batch.tables)) if batch.accepted else 0
-
-    def _unseen(self, tables: dict[str, Any]) -> dict[str, set[str]]:
-        """``{type: ids already stored}`` among ``tables``' events (for replay de-dup).
-
-        Only the batch's own days are scanned: an event's ``day`` is the UTC day of its
-        ``ts``, so a resent event can only match a stored row of that day, and the day
-        filter lets DuckDB skip every other row group (and cold file).
-        """
-        import pyarrow.compute as pc
-
-        seen: dict[str, set[str]] = {}
-        cur = self.store.cursor()
-        for etype, table in tables.items():
-            if not table.num_rows:
-                continue
-            days = pc.unique(table.column("day")).to_pylist()
-            ids = table.column("event_id").to_pylist()
-            rows = cur.execute(
-                f"SELECT event_id FROM v_{etype} WHERE day IN (SELECT unnest(?)) AND event_id IN (SELECT unnest(?))",
-                [days, ids],
-            ).fetchall()
-            if rows:
-                seen[etype] = {r[0] for r in rows}
-        return seen
+        if not batch.accepted:
+            return 0
+        self.ingest_log.append(batch.tables)
+        self.loader.wake()
+        return int(batch.accepted)
 
     # -- views for the API --------------------------------------------------------
     def read_query(self, sql: str, params: list[Any]) -> Any:
@@ -310,6 +296,7 @@ class Daemon:
         """
         from huracan.daemon.sql_guard import catalog_names, check_statement, run_bounded
 
+        self.loader.wait_loaded()  # read your writes: what was acknowledged is visible
         cur = self.store.cursor()
         check_statement(cur, sql, catalog_names(cur))
         api = self.settings.api
@@ -328,6 +315,7 @@ class Daemon:
     def status(self) -> dict[str, Any]:
         from huracan.daemon.status import store_status
 
+        self.loader.wait_loaded()
         out = store_status(self.settings, self.store.cursor())
         out["daemon"] = {
             "running": True,
@@ -339,6 +327,7 @@ class Daemon:
             "plugins_disabled": dict(self.plugins.disabled),
         }
         out["queue"] = self.logger.stats()
+        out["ingest_log"] = self.loader.stats()
         out["jobs"] = [r.as_dict() for r in self.ledger.latest()]
         return out
 
@@ -434,8 +423,12 @@ class Daemon:
         try:
             self.logger.close()
         finally:
-            self.store.close()
-            remove_runfile(self.settings.data_dir, os.getpid())
+            try:
+                self.loader.stop()  # load the rest: a clean stop leaves the log empty
+                self.ingest_log.close()
+            finally:
+                self.store.close()
+                remove_runfile(self.settings.data_dir, os.getpid())
 
     async def _watchdog(self) -> None:
         interval = watchdog_interval()

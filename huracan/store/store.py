@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -257,19 +257,21 @@ class Store:
         groups = group_by_type(events)
         return self._insert({etype: events_to_arrow(group, etype) for etype, group in groups.items()})
 
-    def _insert(self, tables: dict[str, pa.Table]) -> int:
+    def _insert(self, tables: dict[str, pa.Table], also: Callable[[Any], None] | None = None) -> int:
         self._writable()
         tables = {t: tb for t, tb in tables.items() if tb.num_rows}
-        if not tables:
+        if not tables and also is None:
             return 0
         with self._lock.read():
             cur = self._thread_cursor()
-            if len(tables) == 1:  # one statement is one transaction already
+            if len(tables) == 1 and also is None:  # one statement is one transaction already
                 [(etype, table)] = tables.items()
                 return self.hot.insert(cur, etype, table)
             cur.begin()
             try:
                 n = sum(self.hot.insert(cur, etype, table) for etype, table in tables.items())
+                if also is not None:
+                    also(cur)
                 cur.commit()
             except BaseException:
                 cur.rollback()
@@ -287,13 +289,15 @@ class Store:
         self._writable()
         return self._insert({event_type: self._conform(event_type, table)})
 
-    def write_tables(self, tables: Mapping[str, pa.Table]) -> int:
+    def write_tables(self, tables: Mapping[str, pa.Table], *, also: Callable[[Any], None] | None = None) -> int:
         """Append ``{event_type: table}`` (each as for :meth:`write_arrow`) in one transaction.
 
         The batch form of :meth:`write_arrow`: all of the tables or none, one commit.
+        ``also(cursor)`` runs inside that transaction (the ingest loader records how far
+        it has loaded its log there, so the rows and the mark commit together).
         """
         self._writable()
-        return self._insert({etype: self._conform(etype, table) for etype, table in tables.items()})
+        return self._insert({etype: self._conform(etype, table) for etype, table in tables.items()}, also)
 
     def _conform(self, event_type: str, table: pa.Table) -> pa.Table:
         schema = arrow_schema(event_type)
