@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import threading
 import time
 from collections import Counter, deque
@@ -86,7 +87,12 @@ class EventLogger(BatchLogging):
         self.limits = Limits.from_ratios(s.queue_capacity, s.shed_debug_fill, s.kill_switch_fill)
         self.clock = clock
         self._q: deque[EventBase | Chunk] = deque()
-        self._extra = 0  # events held in chunks beyond the one item each chunk counts as
+        # Events held beyond one per queue item: the rest of each chunk, and the batches
+        # the writer has taken but not yet handed off (acknowledged, or written to the
+        # spool). So the fill that log() checks bounds every event held in memory, and a
+        # SIGKILL of this process loses at most queue_capacity events (issue 14).
+        self._extra = 0
+        self._inflight = 0
         self._chunks = 0
         # log() takes the fast path below this fill; set to -1 on close so every call
         # goes through the slow path, which knows the logger is closed.
@@ -103,6 +109,10 @@ class EventLogger(BatchLogging):
         self._listeners: list[TierListener] = []
         self._closed = False
         self._closed_drops_logged = False
+        #: after close(): ``{"events": n, "where": "..."}`` when something was not delivered
+        self.left: dict[str, Any] = {}
+        #: a per-process spool (the client's) is removed by a close that delivered everything
+        self.remove_spool_when_empty = False
         self.spool = Spool(spool_dir, int(s.spool_max_mb * 2**20)) if spool_dir is not None else None
         self.overflow = CriticalSpooler(self.spool, self._keep_in_memory) if self.spool is not None else None
         self.writer = Writer(
@@ -216,8 +226,23 @@ class EventLogger(BatchLogging):
 
     @property
     def queued(self) -> int:
-        """Events waiting in the queue (the fill, as a count)."""
+        """Events waiting in the queue (not counting batches being written)."""
+        return len(self._q) + self._extra - self._inflight
+
+    @property
+    def in_memory(self) -> int:
+        """Events held in this process and not yet handed off: queued plus being written.
+
+        What a SIGKILL of this process would lose; never more than ``queue_capacity``
+        (plus CRITICAL events kept in memory when the spool refused them).
+        """
         return len(self._q) + self._extra
+
+    def release(self, n: int) -> None:
+        """The writer handed ``n`` taken events off (acknowledged or spooled)."""
+        with self._lock:
+            self._extra -= n
+            self._inflight -= n
 
     # -- the writer's side -----------------------------------------------------------
     def take(self, max_events: int) -> list[Batch]:
@@ -243,8 +268,13 @@ class EventLogger(BatchLogging):
                         k += 1
                     items.append(item)
             batches = build_batches(items, self.settings.batch_size)
+            taken = 0
             for b in batches:
                 self.writer.accepted.add(b.counts)
+                taken += b.size
+            # Still held (in flight) until the writer releases them.
+            self._extra += taken
+            self._inflight += taken
         return batches
 
     def _queued_by_severity(self) -> list[int]:
@@ -289,19 +319,37 @@ class EventLogger(BatchLogging):
     def close(self, timeout: float | None = None) -> bool:
         """Stop accepting, drain the queue and the spool, stop the writer. Idempotent.
 
-        Returns True if everything was written (False: some events remain in the spool
-        for the next start, or in memory if there is no spool).
+        Returns True if everything was written. Otherwise :attr:`left` says how many
+        events were not delivered and where they are (the spool directory, fsynced, for
+        the next process to send; or in memory with no spool), and a warning says so.
         """
         if self._closed:
-            return self.pending() == 0
+            return not self.left
         self._closed = True
         self._fast_limit = -1
         if self.overflow is not None:
             self.overflow.stop()
         ok = self.writer.stop(timeout)
+        left = self.pending()
         if self.spool is not None:
+            try:
+                self.spool.sync()  # what is left survives a power loss too
+            except OSError as exc:
+                log.error("could not fsync the spool at %s: %s", self.spool.directory, exc)
+            by_sev = self.spool.stats()["pending_by_severity"]
             self.spool.close()
-        return ok
+            if self.remove_spool_when_empty and not left:
+                shutil.rmtree(self.spool.directory, ignore_errors=True)
+        if left:
+            where = (
+                f"spooled in {self.spool.directory} ({', '.join(f'{k} {v}' for k, v in by_sev.items() if v)}); "
+                "the next process that connects with this data directory sends them"
+                if self.spool is not None and self.writer.held_events == 0
+                else f"{self.writer.held_events} held in memory (no spool): lost when this process exits"
+            )
+            self.left = {"events": left, "where": where}
+            log.warning("EventLogger closed with %d event(s) not delivered: %s", left, where)
+        return ok and not left
 
     async def aflush(self, timeout: float | None = None) -> bool:
         """:meth:`flush` without blocking the event loop."""
@@ -331,7 +379,8 @@ class EventLogger(BatchLogging):
         """Everything a monitor or a Prometheus scrape needs, as plain data."""
         w = self.writer
         with self._lock:
-            queued = len(self._q) + self._extra
+            queued = len(self._q) + self._extra - self._inflight
+            in_flight = self._inflight
             in_queue = self._queued_by_severity()
             accepted = [a + b + c for a, b, c in zip(w.accepted.n, in_queue, self.overflowed.n, strict=True)]
             dropped = self.dropped.as_dict()
@@ -343,6 +392,7 @@ class EventLogger(BatchLogging):
         return {
             "capacity": self.limits.capacity,
             "queued": queued,
+            "in_flight": in_flight,
             "fill": round(queued / self.limits.capacity, 6),
             "tier": tier.label,
             "health": TIER_HEALTH[tier].value,

@@ -181,10 +181,17 @@ class Spool:
         with self._lock:
             self._check_open()
             seg = self._active if self._active is not None else self._open_segment()
-            self._fh.write(data)
-            self._fh.flush()
-            if durable:
-                os.fsync(self._fh.fileno())
+            start = seg.nbytes
+            try:
+                self._fh.write(data)
+                self._fh.flush()
+                if durable:
+                    os.fsync(self._fh.fileno())
+            except OSError:
+                # A full disk: cut what part of the batch reached the file, so the segment
+                # holds whole lines only and a later replay sends nothing half-written (#14).
+                self._cut_active(start)
+                raise
             self._account(seg, counts, len(data))
             if seg.nbytes >= self.segment_bytes:
                 self._rotate()
@@ -221,6 +228,25 @@ class Spool:
         os.replace(tmp, path)
         if durable:
             _fsync_dir(self.directory)
+
+    def _cut_active(self, size: int) -> None:
+        fh, self._fh, self._active = self._fh, None, None
+        try:
+            fh.truncate(size)
+        except (OSError, ValueError) as exc:
+            log.error("could not cut a partly written spool batch from %s: %s", fh.name, exc)
+        finally:
+            try:
+                fh.close()
+            except OSError:
+                pass
+
+    def sync(self) -> None:
+        """fsync the segment being appended to (``close()`` of a logger calls it)."""
+        with self._lock:
+            if self._fh is not None and not self._closed:
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
 
     def _take_seq(self) -> int:
         seq = self._next_seq

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from huracan.ingest.batch import Batch
@@ -31,6 +32,7 @@ __all__ = ["Writer"]
 log = logging.getLogger("huracan.ingest.writer")
 
 _IDLE_POLL_S = 0.05
+ADOPT_INTERVAL_S = 30.0
 
 
 class Writer:
@@ -78,6 +80,10 @@ class Writer:
         self._flush_done = 0
         self._stopping = False
         self._thread: threading.Thread | None = None
+        #: ``adopt(sink) -> events``: send what earlier processes left spooled (the client
+        #: sets it); tried at start and then at most every ``ADOPT_INTERVAL_S`` while healthy.
+        self.adopt: Callable[[Any], int] | None = None
+        self._next_adopt = 0.0
 
     # -- control ---------------------------------------------------------------------
     def wake(self) -> None:
@@ -125,9 +131,22 @@ class Writer:
             ok = self.logger.pending() == 0
         return ok
 
+    def _adopt(self) -> int:
+        if self.adopt is None or self.clock() < self._next_adopt:
+            return 0
+        self._next_adopt = self.clock() + ADOPT_INTERVAL_S
+        try:
+            n = self.adopt(self.sink)
+        except Exception as exc:  # the sink is down: those spools wait for the next try
+            log.warning("could not send spools left by earlier processes yet: %s", exc)
+            return 0
+        self.replayed += n
+        return n
+
     def _run(self) -> None:
         if self.spool is not None and self.spool.pending:
             log.info("replaying %d spooled event(s) from %s", self.spool.pending, self.spool.directory)
+        self._adopt()
         while not self._stopping:
             ticket = self._flush_requested
             try:
@@ -165,6 +184,8 @@ class Writer:
                 self._last_flush = now
                 for batch in batches:
                     written += self._write(batch, drain)
+                    if not self._held or self._held[-1] is not batch:
+                        self.logger.release(batch.size)  # acknowledged or spooled: handed off
                 due = self.logger.queued >= self.logger.batch_trigger
                 can_take = self.healthy or self.spool is not None
             if not self.logger.queued:
@@ -242,6 +263,7 @@ class Writer:
             if not self._attempt(batch, retries=0):
                 return written
             self._held.pop(0)
+            self.logger.release(batch.size)
             written += batch.size
         if self.spool is None or not self.spool.pending:
             return written
@@ -258,4 +280,6 @@ class Writer:
         elif not self.healthy:
             log.warning("ingest sink %s recovered; spool replayed", type(self.sink).__name__)
             self.healthy = True
+        if self.healthy:
+            written += self._adopt()
         return written
