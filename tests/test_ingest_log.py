@@ -194,3 +194,23 @@ def test_sigkill_at_any_moment_loses_nothing_acknowledged_and_duplicates_nothing
         assert segments(data / "ingest-log" / "main") in ([], [max(segments(data / "ingest-log" / "main"))])
     finally:
         daemon.cleanup()
+
+
+def test_a_restored_store_remembering_newer_segments_still_loads_new_records(tmp_path: Path) -> None:
+    # The position table travels with a backup; the log directory does not.
+    store = open_store(tmp_path / "data")
+    root = tmp_path / "data" / "ingest-log"
+    store.hot.con.execute(
+        'CREATE TABLE _huracan_ingest_log (stream VARCHAR PRIMARY KEY, segment BIGINT NOT NULL, "offset" BIGINT NOT NULL)'
+    )
+    store.hot.con.execute("INSERT INTO _huracan_ingest_log VALUES ('main', 40, 123456)")
+    loader = Loader(store, root)
+    writer = LogWriter(root / "main", after_segment=loader.position("main").segment)
+    loader.writer = writer
+    writer.append(tables(5, 1))
+    assert loader.wait_loaded(timeout=0) is False
+    loader.drain()
+    assert store.query("SELECT count(*) AS n FROM v_signal") == [{"n": 5}]
+    loader.stop()
+    writer.close()
+    store.close()

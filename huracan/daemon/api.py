@@ -284,6 +284,8 @@ def build_app(daemon: Daemon) -> FastAPI:
         """A consistent Parquet snapshot of the hot tier under the data dir (`huracan store backup`, issue 15)."""
         from huracan.store.backup import take_snapshot
 
+        await asyncio.to_thread(daemon.loader.wait_loaded)  # acknowledged events are in the snapshot
+
         return await asyncio.to_thread(take_snapshot, daemon.store)
 
     from huracan.daemon.web import build_router

@@ -187,17 +187,22 @@ class LogWriter:
     """Appends records to a log directory; :meth:`append` returns once they are fsynced.
 
     Thread-safe. Concurrent appends share fsyncs (group commit): each caller waits only
-    until an fsync that started after its write has finished.
+    until an fsync that started after its write has finished. Each writer starts a new
+    segment, after every existing one and after ``after_segment``.
     """
 
-    def __init__(self, directory: Path, *, segment_bytes: int = 64 << 20, fsync: bool = True) -> None:
+    def __init__(
+        self, directory: Path, *, segment_bytes: int = 64 << 20, fsync: bool = True, after_segment: int = 0
+    ) -> None:
         self.directory = directory
         self.segment_bytes = segment_bytes
         self.fsync = fsync
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()  # the file and the written position
         self._sync_lock = threading.Lock()  # one fsync at a time
-        self._seq = max(segments(directory), default=0)
+        # A new segment past every existing one and past the loader's recorded position
+        # (a restored store may remember segments this directory no longer holds).
+        self._seq = max([*segments(directory), after_segment])
         self._fh: Any = None
         self._written = 0  # bytes written to the current segment
         self._synced = LogPosition(0, 0)

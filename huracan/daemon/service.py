@@ -162,8 +162,10 @@ class Daemon:
         root.mkdir(parents=True, exist_ok=True)
         for stream in sorted(p for p in root.iterdir() if p.is_dir()):
             recover(stream)
-        self.ingest_log = LogWriter(root / "main")
-        self.loader = Loader(self.store, root, self.ingest_log).start()
+        self.loader = Loader(self.store, root)
+        self.ingest_log = LogWriter(root / "main", after_segment=self.loader.position("main").segment)
+        self.loader.writer = self.ingest_log
+        self.loader.start()
         self.loader.wake()  # replay whatever an earlier run acknowledged but did not load
 
     def _lock_down_store(self) -> None:
