@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench faults clean
+.PHONY: demo test lint typecheck pytest bench bench-quick faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,13 @@ lint: $(STAMP)
 faults: $(STAMP)
 	$(BIN)/python benchmarks/faults.py
 
+## Every figure of issue 14 in one table, and benchmarks/results.json (BENCH_QUICK=1: < 3 min).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/store_archive.py
+	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/verifier_probe.py
+
+bench-quick: $(STAMP)
+	BENCH_QUICK=1 $(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) huracan-demo .mypy_cache .ruff_cache

@@ -176,3 +176,59 @@ def test_the_generator_leaves_out_what_it_cannot_translate(monkeypatch: pytest.M
         assert parse_columns(line.encode(), "application/x-ndjson").accepted == 1
     finally:
         wire._wire.cache_clear()
+
+
+# -- the producer's twin: plain payloads (log_dicts) --------------------------------------
+def as_payload(line: str) -> Any:
+    """A JSON line as an Engine holds it: times as aware datetimes where they parse."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict):
+        return data
+    for key in ("ts", "decision_timestamp", "label_cutoff_timestamp", "trained_at", "data_cutoff_timestamp"):
+        value = data.get(key)
+        if isinstance(value, str):
+            try:
+                data[key] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                pass
+    return data
+
+
+def assert_convert_implies_reference(lines: list[str]) -> None:
+    from huracan.daemon.wire import convert_payloads
+    from huracan.events import parse_event
+    from huracan.store.schema import events_to_arrow, group_by_type
+
+    payloads = [as_payload(ln) for ln in lines]
+    if not all(isinstance(p, dict) for p in payloads):
+        return
+    got = convert_payloads(payloads)
+    if got is None:
+        return
+    events = [parse_event(dict(p)) for p in payloads]  # must not raise: the fast path accepted
+    expected = {t: events_to_arrow(g, t) for t, g in group_by_type(events).items()}
+    assert sorted(got) == sorted(expected)
+    for etype, table in expected.items():
+        assert got[etype].equals(table), (etype, got[etype].to_pylist(), table.to_pylist())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=body())
+def test_log_dicts_fast_path_only_accepts_what_parse_event_accepts(lines: list[str]) -> None:
+    assert_convert_implies_reference(lines)
+
+
+def test_log_dicts_queues_valid_payloads_as_tables_and_refuses_a_bad_batch_whole() -> None:
+    from huracan.ingest import EventLogger, MemorySink
+
+    payloads = [as_payload(json.dumps(p)) for t in ("signal", "gate_decision") for p in POOL[t]]
+    sink = MemorySink()
+    with EventLogger(sink) as lg:
+        assert lg.log_dicts(payloads) == len(payloads)
+        bad = [*payloads, dict(payloads[0], mode="nope"), dict(payloads[1], price=-1)]
+        with pytest.raises(ValueError, match=r"2 invalid payload\(s\), none queued: payload 8: mode: .*unknown mode"):
+            lg.log_dicts(bad)
+    assert sink.rows == len(payloads) and {t for t, _ in sink.tables} == {"signal", "gate_decision"}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -40,13 +40,14 @@ from huracan.daemon.ingest_fast import COLUMN_CHECKS, MODEL_CHECKS, ModelCheck, 
 from huracan.events import EVENT_CLASSES, EventBase
 from huracan.store.schema import ENVELOPE, arrow_schema, column_kinds
 
-__all__ = ["Unsupported", "decode_array", "wire_types"]
+__all__ = ["Unsupported", "convert_payloads", "decode_array", "wire_types"]
 
 log = logging.getLogger("huracan.daemon.wire")
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _TS_TEXT = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-_AWARE = list[Annotated[datetime, msgspec.Meta(tz=True)]]
+_AWARE_ONE = Annotated[datetime, msgspec.Meta(tz=True)]
+_AWARE = list[_AWARE_ONE]
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
@@ -93,8 +94,12 @@ class _Field:
     timestamp: bool = False
 
 
-def _type(schema: dict[str, Any], top: bool) -> _Field:
-    """Translate one core schema; ``top`` allows a validator (a field's own, or its list items')."""
+def _type(schema: dict[str, Any], top: bool, text_ts: bool = True) -> _Field:
+    """Translate one core schema; ``top`` allows a validator (a field's own, or its list items').
+
+    ``text_ts``: datetimes are decoded as text (JSON input) rather than as ``datetime``
+    (Python payloads, which hold datetime objects).
+    """
     kind = schema["type"]
     extra = set(schema) - _KNOWN.get(kind, set(schema))
     if extra - {"serialization", "strict"} or schema.get("strict"):
@@ -117,7 +122,7 @@ def _type(schema: dict[str, Any], top: bool) -> _Field:
             raise Unsupported("datetime other than aware")
         # Kept as text here and parsed per column (see _timestamps): msgspec rounds a 7th
         # fractional digit where pydantic truncates, which only the text shows.
-        return _Field(_TS_TEXT, [], timestamp=True)
+        return _Field(_TS_TEXT if text_ts else _AWARE_ONE, [], timestamp=True)
     if kind == "literal":
         return _Field(Literal[tuple(schema["expected"])], [])
     if kind == "enum":
@@ -125,7 +130,7 @@ def _type(schema: dict[str, Any], top: bool) -> _Field:
             raise Unsupported("non-str enum")
         return _Field(schema["cls"], [])
     if kind == "nullable":
-        inner = _type(schema["schema"], top)
+        inner = _type(schema["schema"], top, text_ts)
         return _Field(Union[inner.tp, None], inner.checks, inner.item_checks, inner.timestamp)  # noqa: UP007
     if kind == "list":
         items = _type(schema["items_schema"], top)
@@ -154,14 +159,14 @@ def _type(schema: dict[str, Any], top: bool) -> _Field:
         check = COLUMN_CHECKS.get(getattr(schema["function"]["function"], "__qualname__", ""))
         if check is None:
             raise Unsupported(f"validator {schema['function']['function']!r}")
-        inner = _type(schema["schema"], top)
+        inner = _type(schema["schema"], top, text_ts)
         if inner.item_checks:
             raise Unsupported("validator over a list with validated items")
         return _Field(inner.tp, [*inner.checks, check], timestamp=inner.timestamp)
     raise Unsupported(kind)
 
 
-def _struct(schema: dict[str, Any], tag: str | None) -> tuple[type, list[ModelCheck]]:
+def _struct(schema: dict[str, Any], tag: str | None, text_ts: bool = True) -> tuple[type, list[ModelCheck]]:
     """A msgspec Struct for a model schema, and its fields' checks (as model checks)."""
     if schema.get("custom_init") or schema.get("root_model") or schema.get("post_init"):
         raise Unsupported("model with custom init")
@@ -187,7 +192,7 @@ def _struct(schema: dict[str, Any], tag: str | None) -> tuple[type, list[ModelCh
             else:
                 default = inner["default"]
             inner = inner["schema"]
-        tf = _type(inner, top=tag is not None)
+        tf = _type(inner, top=tag is not None, text_ts=text_ts)
         if tf.timestamp != (tag is not None and column_kinds(tag).get(name) == "timestamp"):
             raise Unsupported(f"datetime in {name} is not a timestamp column")
         checks += [_on_column(name, c) for c in tf.checks] + [_on_items(name, c) for c in tf.item_checks]
@@ -198,7 +203,7 @@ def _struct(schema: dict[str, Any], tag: str | None) -> tuple[type, list[ModelCh
     return msgspec.defstruct(schema.get("model_name", "Model"), fields, **kwargs), checks
 
 
-def _event_struct(cls: type[EventBase]) -> tuple[type, tuple[ModelCheck, ...]]:
+def _event_struct(cls: type[EventBase], text_ts: bool) -> tuple[type, tuple[ModelCheck, ...]]:
     schema: Any = cls.__pydantic_core_schema__
     checks: list[ModelCheck] = []
     while schema["type"] == "function-after":
@@ -211,7 +216,7 @@ def _event_struct(cls: type[EventBase]) -> tuple[type, tuple[ModelCheck, ...]]:
     if schema["type"] != "model":
         raise Unsupported(schema["type"])
     tag = cls.model_fields["type"].default
-    struct, field_checks = _struct(schema, tag)
+    struct, field_checks = _struct(schema, tag, text_ts)
     return struct, (*checks, *field_checks)
 
 
@@ -240,23 +245,29 @@ class _Plan:
 @dataclass(frozen=True)
 class _Wire:
     decoder: msgspec.json.Decoder[Any]
+    list_type: Any  # list[Union[structs]], for msgspec.convert
     plans: dict[type, _Plan]
+    #: timestamp fields by event type (Python payloads: a text value there is left to pydantic)
+    ts_fields: dict[str, tuple[str, ...]]
 
 
 @cache
-def _wire() -> _Wire | None:
+def _wire(text_ts: bool = True) -> _Wire | None:
     structs: list[type] = []
     plans: dict[type, _Plan] = {}
+    ts_fields: dict[str, tuple[str, ...]] = {}
     for cls in EVENT_CLASSES:
         etype = cls.model_fields["type"].default
         try:
-            struct, checks = _event_struct(cls)
+            struct, checks = _event_struct(cls, text_ts)
         except Unsupported as exc:
             log.info("event type %s is validated by pydantic, not the wire decoder: %s", etype, exc)
             continue
-        names = tuple(n for n in column_kinds(etype) if n != "type")
+        kinds = column_kinds(etype)
+        names = tuple(n for n in kinds if n != "type")
         structs.append(struct)
         plans[struct] = _Plan(etype, names, attrgetter(*names), checks)
+        ts_fields[etype] = tuple(n for n, k in kinds.items() if k == "timestamp")
     if not structs:
         return None
     try:
@@ -265,7 +276,7 @@ def _wire() -> _Wire | None:
     except (TypeError, ValueError) as exc:  # a msgspec we do not understand: stay correct, go slow
         log.warning("wire decoder disabled: %s", exc)
         return None
-    return _Wire(decoder, plans)
+    return _Wire(decoder, list[events], plans, ts_fields)
 
 
 def wire_types() -> frozenset[str]:
@@ -279,15 +290,18 @@ class _Doubt(Exception):
 
 
 def _timestamps(values: Sequence[Any]) -> pa.Array:
-    """RFC 3339 texts (or None) to ``timestamp[us, UTC]``, as pydantic would parse them."""
-    text = pa.array(values, type=pa.string())
-    if pc.any(pc.match_substring_regex(text, r"[.,]\d{7}")).as_py():
-        raise _Doubt("more than 6 fractional digits")  # pydantic truncates, msgspec rounds
+    """RFC 3339 texts or aware datetimes (or None) to ``timestamp[us, UTC]``, as pydantic would."""
     present = [v for v in values if v is not None]
-    try:
-        parsed = msgspec.convert(present, _AWARE)
-    except msgspec.ValidationError:
-        raise _Doubt("not an RFC 3339 time msgspec reads") from None
+    if present and type(present[0]) is str:
+        text = pa.array(values, type=pa.string())
+        if pc.any(pc.match_substring_regex(text, r"[.,]\d{7}")).as_py():
+            raise _Doubt("more than 6 fractional digits")  # pydantic truncates, msgspec rounds
+        try:
+            parsed = msgspec.convert(present, _AWARE)
+        except msgspec.ValidationError:
+            raise _Doubt("not an RFC 3339 time msgspec reads") from None
+    else:
+        parsed = present
     micros = iter([(v - _EPOCH) // _ONE_US for v in parsed])
     ints = [next(micros) if v is not None else None for v in values] if len(present) < len(values) else list(micros)
     return pa.array(ints, type=pa.int64()).view(_TIMESTAMP)
@@ -346,6 +360,30 @@ def decode_array(json_array: bytes, expected: int | None) -> dict[str, pa.Table]
         return None
     if expected is not None and len(items) != expected:
         return None
+    return _tables(w, items)
+
+
+def convert_payloads(payloads: Sequence[Mapping[str, Any]]) -> dict[str, pa.Table] | None:
+    """Check plain event payloads (dicts holding datetimes) into ``{type: table}``; None when in doubt.
+
+    The producer-side twin of :func:`decode_array` (``EventLogger.log_dicts``): the same
+    generated types and checks, fed Python values instead of JSON text.
+    """
+    w = _wire(text_ts=False)
+    if w is None:
+        return None
+    for p in payloads:
+        fields = w.ts_fields.get(p.get("type"))  # type: ignore[arg-type]
+        if fields is None or any(type(p.get(f)) is str for f in fields):
+            return None  # an unknown type, or a time as text (msgspec would round it): pydantic decides
+    try:
+        items = msgspec.convert(payloads, w.list_type)
+    except msgspec.ValidationError:
+        return None
+    return _tables(w, items)
+
+
+def _tables(w: _Wire, items: list[Any]) -> dict[str, pa.Table] | None:
     groups: dict[type, list[Any]] = {}
     for item in items:
         groups.setdefault(type(item), []).append(item)

@@ -1,4 +1,4 @@
-"""The EventLogger's batch API: ``log_many`` and ``log_arrow``, and where their shed CRITICAL goes.
+"""The EventLogger's batch API: ``log_many``, ``log_arrow``, ``log_dicts``, and where their shed CRITICAL goes.
 
 :class:`BatchLogging` is a mixin of :class:`~huracan.ingest.logger.EventLogger`; it holds
 no state of its own. A batch that fits under the DEBUG threshold is queued as one
@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import ValidationError
 
-from huracan.events import EVENT_TYPES, EventBase, future_cutoff
+from huracan.events import EVENT_TYPES, EventBase, format_validation_error, future_cutoff, parse_event
 from huracan.ingest.batch import Chunk
 from huracan.ingest.counters import SeverityCounts
 from huracan.ingest.overflow import CriticalSpooler
@@ -154,6 +155,41 @@ class BatchLogging:
             self._overflow_arrow(event_type, overflow)
         self._announce(changed, True)
         return kept + (overflow.num_rows if overflow is not None else 0)
+
+    def log_dicts(self, payloads: Sequence[Mapping[str, Any]]) -> int:
+        """Validate plain event payloads and queue them; returns how many were accepted.
+
+        Each payload is what the event's JSON holds (``{"type": "signal", "symbol": ...}``),
+        with datetimes as aware ``datetime`` objects (or ISO text). The generated msgspec
+        decoder (:mod:`huracan.daemon.wire`) checks a whole batch against the schemas of
+        :mod:`huracan.events` and turns it into Arrow tables without building an object per
+        event — the fastest way in (issue 14). When it cannot vouch for the batch, each
+        payload is validated as an event object instead, with the same rules; an invalid
+        payload raises ``ValueError`` naming every bad one, and nothing of the batch is queued.
+        """
+        if not payloads:
+            return 0
+        tables = None
+        if has_arrow(self.sink) and not self._closed:
+            from huracan.daemon.wire import convert_payloads
+
+            tables = convert_payloads(payloads)
+        if tables is not None:
+            return sum(self.log_arrow(etype, table) for etype, table in tables.items())
+        events, errors = [], []
+        for i, p in enumerate(payloads):
+            try:
+                events.append(parse_event(dict(p)))
+            except ValidationError as exc:
+                errors.append(f"payload {i}: " + "; ".join(format_validation_error(exc)))
+            except ValueError as exc:
+                errors.append(f"payload {i}: {exc}")
+        if errors:
+            more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+            raise ValueError(
+                f"log_dicts: {len(errors)} invalid payload(s), none queued: " + " | ".join(errors[:5]) + more
+            )
+        return self.log_many(events)
 
     def _put_chunk(self, chunk: Chunk) -> None:
         # Under self._lock: _extra and the chunk must appear together for _take.
