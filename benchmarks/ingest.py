@@ -103,7 +103,7 @@ def run_batch(root: Path, pool: list[Any], n: int, budget_s: float) -> dict[str,
 
     tables = [events_to_arrow(g) for g in group_by_type(pool).values()]
     slices = [(t.column("type")[0].as_py(), t.slice(i, 5000)) for t in tables for i in range(0, t.num_rows, 5000)]
-    with durable_logger(root, "batch") as (lg, loader, store):
+    with durable_logger(root, "batch") as (lg, loader, _store):
         offered = 0
         t0, c0 = time.perf_counter(), time.process_time()
         stop = t0 + budget_s

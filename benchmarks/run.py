@@ -44,7 +44,7 @@ def table(rows: list[Row]) -> str:
             )
         )
     widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [line.format(*head), line.format(*("-" * w for w in widths))]
     out += [line.format(*b) for b in body]
     return "\n".join(out)
