@@ -54,3 +54,28 @@ def test_send_rejects_unknown_channel(store_dir: Path) -> None:
 def test_status_of_an_empty_ledger(data_dir: Path) -> None:
     res = CliRunner().invoke(app, ["--data-dir", str(data_dir), "digest", "status", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout) == []
+
+
+def test_send_for_a_day_already_sent_answers_from_the_ledger_without_building(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14: "already sent" used to cost a whole digest build (15-42 s) first.
+    from datetime import date
+
+    from huracan.cli import digest_cmd
+    from huracan.digest.ledger import DeliveryLedger
+
+    monkeypatch.setenv("HURACAN_NOTIFIERS__DISCORD__ENABLED", "true")
+    monkeypatch.setenv("HURACAN_NOTIFIERS__DISCORD__WEBHOOK_URL", "https://discord.invalid/api/webhooks/1/x")
+    ledger = DeliveryLedger.for_data_dir(store_dir)
+    with ledger.lock():
+        ledger.append(date(2025, 11, 6), "discord", "done", detail="sent", attempts=1)
+
+    def no_build(*_a: object, **_k: object) -> None:
+        raise AssertionError("the digest was built for a day the ledger says is sent")
+
+    monkeypatch.setattr(digest_cmd, "_prepare", no_build)
+    res = CliRunner().invoke(app, ["--data-dir", str(store_dir), "digest", "send", "--date", "2025-11-06", "--json"])
+    assert res.exit_code == 0, res.output
+    [r] = json.loads(res.stdout)["deliveries"]
+    assert r["channel"] == "discord" and r["attempts"] == 0 and "already sent" in r["detail"]

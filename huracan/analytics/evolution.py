@@ -82,19 +82,12 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
     mid = registry.resolve(model_id)
     meta = registry.meta(mid)
     metrics = dict(meta.metrics)
-    session = registry.rows(
-        "SELECT session_id, auc, ece, mce, brier, log_loss FROM v_training_session "
-        "WHERE model_id = ? ORDER BY trained_at DESC LIMIT 1",
-        [mid],
-    )
-    if session:
+    session = registry.latest_session(mid)
+    if session is not None:
         for m in METRICS:
-            if session[0][m] is not None:  # brier / log_loss are optional in a training session
-                metrics.setdefault(m, float(session[0][m]))
-    imp = registry.rows(
-        "SELECT importances FROM v_feature_importance WHERE model_id = ? ORDER BY ts DESC LIMIT 1", [mid]
-    )
-    importances = json.loads(imp[0]["importances"]) if imp and isinstance(imp[0]["importances"], str) else {}
+            if session[m] is not None:  # brier / log_loss are optional in a training session
+                metrics.setdefault(m, float(session[m]))
+    importances = registry.latest_importances(mid)
     samples = registry.training_samples(mid, metrics)
     judged: dict[str, Any] = {}
     if registry.store is not None:

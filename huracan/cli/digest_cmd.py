@@ -58,6 +58,27 @@ def _prepare(cfg: Settings, day: date | None, charts: bool) -> NightlyResult:
         return prepare_digest(cfg, conn, plugins, day, charts=charts)
 
 
+def _already_sent(cfg: Settings, day: date | None, channels: list[str] | None) -> tuple[date, list[Any]] | None:
+    """(day, results) when the ledger says every enabled channel has the day's digest, else None."""
+    from huracan.analytics.days import report_day
+    from huracan.daemon.access import open_reader
+    from huracan.digest.deliver import already_delivered
+    from huracan.digest.ledger import DeliveryLedger
+    from huracan.plugins.manager import PluginError, get_plugins
+
+    try:
+        notifiers = get_plugins(cfg).notifiers()
+    except PluginError:
+        return None  # _prepare reports it
+    if day is None:
+        with open_reader(cfg) as conn:
+            day = report_day(conn, None)
+        if day is None:
+            return None
+    results = already_delivered(day, notifiers, DeliveryLedger.for_data_dir(cfg.data_dir), channels=channels)
+    return (day, results) if results is not None else None
+
+
 @app.command("render")
 def render_cmd(
     ctx: typer.Context,
@@ -117,7 +138,16 @@ def send_cmd(
     if unknown:
         fail(f"unknown channel {', '.join(unknown)}; choose from {', '.join(CHANNELS)}", code=2)
     cfg = cfg if llm else _offline(cfg)
-    result = _prepare(cfg, parse_day(date_), charts=True)
+    day = parse_day(date_)
+    sent = _already_sent(cfg, day, channel or None)
+    if sent is not None:
+        sent_day, results = sent
+        if json_:
+            print_json({"day": sent_day, "archive": None, "deliveries": [r.__dict__ for r in results]})
+        else:
+            _print_results(sent_day, results, None)
+        return
+    result = _prepare(cfg, day, charts=True)
     archive(result, cfg.archive_dir)
     try:
         results = deliver_digest(cfg, get_plugins(cfg), result, channels=channel or None)

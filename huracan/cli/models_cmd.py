@@ -87,6 +87,7 @@ def list_(
 
     now = datetime.now(UTC)
     with _registry(settings(ctx, config, data_dir)) as reg:
+        reg.preload()  # one query for every model's history, not several per model (issue 14)
         line = model_line(reg, learner)
         states = {
             row["version"].model_id: reg.attestation(row["version"].model_id, now, verify_artifact=False)

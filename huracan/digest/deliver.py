@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from huracan.digest.ledger import DeliveryLedger
@@ -22,7 +23,7 @@ from huracan.digest.render import RenderedDigest
 from huracan.plugins.types import DeliveryResult, Notifier
 from huracan.redact import error_text, redact
 
-__all__ = ["deliver"]
+__all__ = ["already_delivered", "deliver"]
 
 log = logging.getLogger("huracan.digest.deliver")
 
@@ -35,6 +36,22 @@ async def _send(notifier: Notifier, rendered: RenderedDigest, progress: Any) -> 
     else:
         result = await notifier.send_digest(rendered)
     return result
+
+
+def already_delivered(
+    day: date, notifiers: Mapping[str, Notifier], ledger: DeliveryLedger, *, channels: Collection[str] | None = None
+) -> list[DeliveryResult] | None:
+    """When every enabled channel (of ``channels``) already has ``day``'s digest: their results.
+
+    Read from the ledger alone, so ``huracan digest send`` for a day already sent answers
+    at once instead of building the whole digest first (issue 14). None when any channel
+    still needs a send (or none is enabled): then the digest is built and :func:`deliver`
+    decides, under the ledger's lock.
+    """
+    names = [n for n, nt in notifiers.items() if (channels is None or n in channels) and nt.enabled()]
+    if not names or not all(ledger.state(day, n).done for n in names):
+        return None
+    return [DeliveryResult(n, True, f"already sent for {day}", attempts=0) for n in names]
 
 
 async def deliver(

@@ -111,18 +111,9 @@ def attestation_chain(
             reasons=json.loads(r["reasons"]) if isinstance(r["reasons"], str) else list(r["reasons"] or []),
             manifest_sha256=r["manifest_sha256"],
         )
-        for r in registry.rows(
-            "SELECT ts, export_path, ready, reasons, manifest_sha256 FROM v_model_export WHERE model_id = ? ORDER BY ts",
-            [mid],
-        )
+        for r in registry.exports(mid)
     ]
-    acks = [
-        AckRecord(ts=_aware(r["ts"]), verified_sha256=r["verified_sha256"])
-        for r in registry.rows(
-            "SELECT ts, verified_sha256 FROM v_model_loaded WHERE model_id = ? AND verified_sha256 = ? ORDER BY ts",
-            [mid, mid],
-        )
-    ]
+    acks = [AckRecord(ts=_aware(r["ts"]), verified_sha256=r["verified_sha256"]) for r in registry.acks(mid)]
     state, detail = _state(registry, mid, artifact, exports, acks, now)
     return Attestation(
         model_id=mid,

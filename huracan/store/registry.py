@@ -61,6 +61,7 @@ from huracan.store.journal import fetch_rows
 
 if TYPE_CHECKING:
     from huracan.store.attestation import Attestation
+    from huracan.store.model_history import ModelHistory
 
 __all__ = [
     "ExportManifest",
@@ -100,6 +101,7 @@ class ModelRegistry:
         self.emit = emit or (lambda _e: None)
         self.store = store
         self.dir = Path(registry_dir or settings.registry_dir)
+        self._history: dict[str, ModelHistory] | None = None
 
     # --- paths and lookups -------------------------------------------------------
 
@@ -113,11 +115,75 @@ class ModelRegistry:
         """Rows of ``sql`` over the store's views; ``[]`` when the registry has no store."""
         return fetch_rows(self.store, sql, params) if self.store is not None else []
 
+    def preload(self) -> ModelRegistry:
+        """Read every model's history from the store in one query; later lookups use it.
+
+        For listing many models (``huracan models list``): without it, each model costs
+        several queries, each a round trip when the store is the daemon (issue 14). The
+        snapshot is not refreshed: preload again to see newer events.
+        """
+        from huracan.store.model_history import HISTORY_SQL, histories
+
+        self._history = histories(self.rows(HISTORY_SQL)) if self.store is not None else {}
+        return self
+
+    def _events(self, model_id: str, kind: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        # One model's rows of one kind: from the preloaded history, else one query.
+        if self._history is not None:
+            h = self._history.get(model_id)
+            return list(getattr(h, kind)) if h is not None else []
+        return self.rows(sql, params)
+
+    def latest_session(self, model_id: str) -> dict[str, Any] | None:
+        """The model's latest training session (auc, ece, mce, brier, log_loss, samples), if logged."""
+        rows = self._events(
+            model_id,
+            "session",
+            "SELECT session_id, auc, ece, mce, brier, log_loss, samples_historical + samples_shadow AS samples "
+            "FROM v_training_session WHERE model_id = ? ORDER BY trained_at DESC LIMIT 1",
+            [model_id],
+        )
+        return rows[-1] if self._history is not None and rows else (rows[0] if rows else None)
+
+    def latest_importances(self, model_id: str) -> dict[str, float]:
+        """The model's latest feature importances (empty when none were logged)."""
+        rows = self._events(
+            model_id,
+            "importance",
+            "SELECT importances FROM v_feature_importance WHERE model_id = ? ORDER BY ts DESC LIMIT 1",
+            [model_id],
+        )
+        if not rows:
+            return {}
+        raw = (rows[-1] if self._history is not None else rows[0])["importances"]
+        return dict(json.loads(raw) if isinstance(raw, str) else raw or {})
+
+    def exports(self, model_id: str) -> list[dict[str, Any]]:
+        """The model's ``model_export`` events, oldest first."""
+        return self._events(
+            model_id,
+            "export",
+            "SELECT ts, export_path, ready, reasons, manifest_sha256 FROM v_model_export WHERE model_id = ? ORDER BY ts",
+            [model_id],
+        )
+
+    def acks(self, model_id: str) -> list[dict[str, Any]]:
+        """Hamilton's ``model_loaded`` acknowledgements of exactly this SHA256, oldest first."""
+        return self._events(
+            model_id,
+            "ack",
+            "SELECT ts, verified_sha256 FROM v_model_loaded WHERE model_id = ? AND verified_sha256 = ? ORDER BY ts",
+            [model_id, model_id],
+        )
+
     def known_ids(self) -> set[str]:
         """Every model id in the registry directory or in the store's history."""
         ids = {p.name[:64] for p in self.dir.glob(f"*{ARTIFACT_SUFFIX}") if HEX64.match(p.name[:64])}
         ids |= {p.stem for p in self.dir.glob("*.json") if HEX64.match(p.stem)}
-        ids |= {r["model_id"] for r in self.rows("SELECT DISTINCT model_id FROM v_model_registered")}
+        if self._history is not None:
+            ids |= {mid for mid, h in self._history.items() if h.registered}
+        else:
+            ids |= {r["model_id"] for r in self.rows("SELECT DISTINCT model_id FROM v_model_registered")}
         return ids
 
     def resolve(self, id_or_prefix: str) -> str:
@@ -138,6 +204,12 @@ class ModelRegistry:
         side = self._meta_path(model_id)
         if side.is_file():
             return ModelMeta.model_validate_json(side.read_text())
+        if self._history is not None:
+            h = self._history.get(model_id)
+            if h is None or not h.registered:
+                raise UnknownModelError(f"model {model_id[:16]} is not registered (no sidecar in {self.dir}, no event)")
+            last = h.registered[-1]
+            return ModelMeta.model_validate({**last, "model_id": model_id, "registered_at": last["ts"]})
         rows = self.rows(
             "SELECT model_id, learner, git_sha, data_snapshot_id, metrics, parent_model_id, notes, "
             "ts AS registered_at, size_bytes FROM v_model_registered WHERE model_id = ? ORDER BY ts DESC LIMIT 1",
@@ -323,12 +395,8 @@ class ModelRegistry:
                 return int(metrics[key])
         if "samples_historical" in metrics or "samples_shadow" in metrics:
             return int(metrics.get("samples_historical", 0) + metrics.get("samples_shadow", 0))
-        rows = self.rows(
-            "SELECT samples_historical + samples_shadow AS n FROM v_training_session "
-            "WHERE model_id = ? ORDER BY trained_at DESC LIMIT 1",
-            [model_id],
-        )
-        return int(rows[0]["n"]) if rows else None
+        session = self.latest_session(model_id)
+        return int(session["samples"]) if session is not None else None
 
     def export(
         self, model_id: str, *, ts: datetime, export_dir: Path | None = None, force: bool = False
