@@ -51,8 +51,14 @@ def test_the_model_list_is_one_query_and_the_same_answer(tmp_path: Path) -> None
         slow.dir = tmp_path / "empty"
         fast = ModelRegistry(settings, store=Counting(store.cursor()), registry_dir=tmp_path / "empty")
         fast.preload()
-        a = [(r["version"], slow.attestation(r["version"].model_id, now, verify_artifact=False)) for r in model_line(slow)]
-        b = [(r["version"], fast.attestation(r["version"].model_id, now, verify_artifact=False)) for r in model_line(fast)]
+        a = [
+            (r["version"], slow.attestation(r["version"].model_id, now, verify_artifact=False))
+            for r in model_line(slow)
+        ]
+        b = [
+            (r["version"], fast.attestation(r["version"].model_id, now, verify_artifact=False))
+            for r in model_line(fast)
+        ]
     assert len(a) >= 4
     assert a == b
     assert fast.store.n == 1
