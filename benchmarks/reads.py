@@ -257,14 +257,14 @@ def cli_start_row(repeat: int) -> Row:
     )
 
 
-def models_list_row(root: Path) -> Row:
+def models_list_row(root: Path, timed: int = 3) -> Row:
     sim = root / "m1"  # the 1× metrics store: 8 days of daily models, exported and acknowledged
     n_models = json.loads(run_cli(["models", "list", "--json"], sim)[2])
     direct_wall, direct_cpu, _ = run_cli(["models", "list", "--json"], sim)
     proc, _url = start_daemon(sim)
     try:
         run_cli(["models", "list", "--json"], sim)  # warm up
-        walls = [run_cli(["models", "list", "--json"], sim)[0] for _ in range(3)]
+        walls = [run_cli(["models", "list", "--json"], sim)[0] for _ in range(timed)]
     finally:
         stop_daemon(proc)
     return Row(
@@ -337,7 +337,7 @@ def rows(quick: bool = False) -> list[Row]:
         out += query_rows(1, root, repeat)
         out += query_rows(10, root, repeat)
         out += metrics_rows(root, quick)
-        out.append(models_list_row(root))
+        out.append(models_list_row(root, 1 if quick else 3))
         out.append(roll_row(root, quick))
     out.append(cli_start_row(repeat))
     return out
