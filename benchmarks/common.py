@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Row", "cpu_seconds", "cpu_seconds_tree", "load_note", "machine", "rss_mb_of"]
+__all__ = ["Row", "cpu_seconds", "cpu_seconds_tree", "load_note", "machine", "print_rows", "rss_mb_of"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -106,3 +109,11 @@ class Row:
         d["ratio"] = self.ratio
         d["met"] = self.met
         return d
+
+
+def print_rows(rows: Callable[[bool], list[Row]], doc: str | None) -> None:
+    """A benchmark module run on its own: ``--quick``, then its rows as JSON lines."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    for r in rows(ap.parse_args().quick):
+        print(json.dumps(r.as_dict()))

@@ -14,7 +14,6 @@ into DuckDB (``Store.write_tables``) — in one process, without HTTP.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -29,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Row, cpu_seconds_tree, load_note, rss_mb_of
+from benchmarks.common import Row, cpu_seconds_tree, load_note, print_rows, rss_mb_of
 
 BATCH = 5_000
 _KINDS = ["signal", "gate_decision", "gate_decision", "gate_decision", "shadow_outcome", "decision_trace"]
@@ -226,13 +225,5 @@ def rows(quick: bool = False) -> list[Row]:
     ]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    for r in rows(args.quick):
-        print(json.dumps(r.as_dict()))
-
-
 if __name__ == "__main__":
-    main()
+    print_rows(rows, __doc__)

@@ -22,8 +22,6 @@ queue is more than half full), so nothing is shed and the figure is the durable 
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import logging.handlers
 import os
@@ -40,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Row, load_note
+from benchmarks.common import Row, load_note, print_rows
 
 PROTOTYPE_EPS = 113_815  # the original prototype's end-to-end figure (seed summary)
 
@@ -429,13 +427,5 @@ def rows(quick: bool = False) -> list[Row]:
     ]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    for r in rows(args.quick):
-        print(json.dumps(r.as_dict()))
-
-
 if __name__ == "__main__":
-    main()
+    print_rows(rows, __doc__)

@@ -20,7 +20,6 @@ Each row has a baseline measured in the same run:
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -37,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import Row, load_note
+from benchmarks.common import Row, load_note, print_rows
 from benchmarks.http_ingest import start_daemon, stop_daemon
 
 DEFAULT_SIGNALS = 1_000  # the simulator's default signals per day
@@ -343,13 +342,5 @@ def rows(quick: bool = False) -> list[Row]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    for r in rows(args.quick):
-        print(json.dumps(r.as_dict()))
-
-
 if __name__ == "__main__":
-    main()
+    print_rows(rows, __doc__)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -214,3 +215,25 @@ def test_a_restored_store_remembering_newer_segments_still_loads_new_records(tmp
     loader.stop()
     writer.close()
     store.close()
+
+
+def test_a_hash_hit_is_confirmed_against_the_store_before_an_event_is_dropped(tmp_path: Path) -> None:
+    from huracan.store.dedup import IdIndex
+
+    batch = tables(6, 3)["signal"]
+    ids = batch.column("event_id").to_pylist()
+    stored: set[str] = set()
+    probe = IdIndex(lambda _d: np.empty(0, np.uint64), lambda *_a: set())
+    every_hash = probe.hashes(batch.column("event_id"))
+    # The index claims every id of the day (as 64-bit hashes can collide); the store holds one.
+    index = IdIndex(lambda _d: every_hash, lambda _t, _days, cand: stored & set(cand))
+    kept, _, _ = index.new_rows("signal", batch)
+    assert kept.num_rows == 6 and index.duplicates == 0  # a hit alone never drops an event
+    stored.add(ids[2])
+    kept, _, _ = index.new_rows("signal", batch)
+    assert kept.column("event_id").to_pylist() == ids[:2] + ids[3:] and index.duplicates == 1
+    doubled = pa.concat_tables([batch, batch.slice(0, 2)])
+    kept, _, _ = IdIndex(lambda _d: np.empty(0, np.uint64), lambda *_a: set()).new_rows("signal", doubled)
+    assert kept.column("event_id").to_pylist() == ids  # repeats within a batch: the first kept
+    probe.close()
+    index.close()
