@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from benchmarks.faultlib import sc_delivery, sc_endpoint, sc_operator, sc_process, sc_text  # noqa: E402,F401
+from benchmarks.faultlib import sc_delivery, sc_endpoint, sc_exactly_once, sc_operator, sc_process, sc_text  # noqa: E402,F401
 from benchmarks.faultlib.core import REGISTRY, Lab, Row, render_table, write_json  # noqa: E402
 
 
