@@ -155,7 +155,7 @@ def _state(
     timeout_h = registry.settings.readiness.export_ack_timeout_h
     if waited <= timeout_h * 3600:
         return "awaiting_ack", f"exported {_hours(max(waited, 0.0))} ago; acknowledgement due within {timeout_h:g} h"
-    if registry.store is None or any(p.model_id == model_id for p in pending_acks(registry.store, now, timeout_h)):
+    if registry.store is None or model_id in registry.pending_ack_ids(now, timeout_h, pending_acks):
         return "ack_overdue", f"exported {_hours(waited)} ago, no acknowledgement within {timeout_h:g} h"
     return "superseded", "never acknowledged, but Hamilton has since acknowledged a model exported later"
 

@@ -176,6 +176,18 @@ class ModelRegistry:
             [model_id, model_id],
         )
 
+    def pending_ack_ids(self, now: datetime, timeout_h: float, rule: Callable[..., Any]) -> set[str]:
+        """Ids of models whose ready export waits for Hamilton past ``timeout_h`` (``rule``:
+        :func:`huracan.analytics.readiness.pending_acks`); asked once per preload, not per model."""
+        key = (now, timeout_h)
+        cached = getattr(self, "_pending", None)
+        if self._history is not None and cached is not None and cached[0] == key:
+            return set(cached[1])
+        ids = {p.model_id for p in rule(self.store, now, timeout_h)}
+        if self._history is not None:
+            self._pending = (key, ids)
+        return ids
+
     def known_ids(self) -> set[str]:
         """Every model id in the registry directory or in the store's history."""
         ids = {p.name[:64] for p in self.dir.glob(f"*{ARTIFACT_SUFFIX}") if HEX64.match(p.name[:64])}
