@@ -30,7 +30,7 @@ from pydantic_core import CoreSchema, SchemaValidator, ValidationError, core_sch
 from huracan.events import EVENT_CLASSES, EVENT_TYPES, EventBase, future_cutoff, known_gates, known_modes
 from huracan.store.schema import dicts_to_arrow
 
-__all__ = ["COLUMN_CHECKS", "MODEL_CHECKS", "ModelCheck", "fast_types", "passes", "validate_to_arrow"]
+__all__ = ["COLUMN_CHECKS", "MODEL_CHECKS", "ModelCheck", "fast_types", "model_checks", "passes", "validate_to_arrow"]
 
 log = logging.getLogger("huracan.daemon.ingest")
 
@@ -126,8 +126,11 @@ MODEL_CHECKS: dict[str, ModelCheck] = {
 }
 
 
-def _as_typed_dict(cls: type[EventBase]) -> tuple[CoreSchema, tuple[ModelCheck, ...]] | None:
-    """``cls``'s fields as a typed-dict schema plus its model checks; None if unsupported."""
+def model_checks(cls: type[EventBase]) -> tuple[Any, list[ModelCheck]] | None:
+    """``cls``'s core schema under its model validators, and their vectorised forms.
+
+    None when a model validator has no vectorised form in :data:`MODEL_CHECKS`.
+    """
     schema: Any = cls.__pydantic_core_schema__
     checks: list[ModelCheck] = []
     while schema["type"] == "function-after":
@@ -137,6 +140,15 @@ def _as_typed_dict(cls: type[EventBase]) -> tuple[CoreSchema, tuple[ModelCheck, 
             return None
         checks.append(check)
         schema = schema["schema"]
+    return schema, checks
+
+
+def _as_typed_dict(cls: type[EventBase]) -> tuple[CoreSchema, tuple[ModelCheck, ...]] | None:
+    """``cls``'s fields as a typed-dict schema plus its model checks; None if unsupported."""
+    peeled = model_checks(cls)
+    if peeled is None:
+        return None
+    schema, checks = peeled
     if schema["type"] != "model" or schema.get("custom_init") or schema.get("root_model") or schema.get("post_init"):
         return None
     fields = schema["schema"]

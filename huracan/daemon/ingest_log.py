@@ -35,6 +35,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from huracan.ingest.spool import fsync_dir
+
 __all__ = ["LogPosition", "LogSink", "LogWriter", "Record", "TornRecord", "read_records", "recover", "segments"]
 
 log = logging.getLogger("huracan.daemon.ingest_log")
@@ -145,14 +147,6 @@ def read_records(path: Path, seq: int, offset: int = 0) -> Iterator[Record]:
             yield Record(tables, LogPosition(seq, offset))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def recover(directory: Path) -> list[str]:
     """Cut torn tails off every segment of a log no process is writing; returns what was cut.
 
@@ -222,7 +216,7 @@ class LogWriter:
         self._seq, self._written = seq, 0
         self._fh = open(segment_path(self.directory, seq), "xb", buffering=0)  # noqa: SIM115 - the active segment
         if self.fsync:
-            _fsync_dir(self.directory)  # the new name survives a power loss
+            fsync_dir(self.directory)  # the new name survives a power loss
 
     def _sync_file(self, fh: object) -> None:
         if self.fsync:

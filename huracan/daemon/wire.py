@@ -36,7 +36,7 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from huracan.daemon.ingest_fast import COLUMN_CHECKS, MODEL_CHECKS, ModelCheck, passes
+from huracan.daemon.ingest_fast import COLUMN_CHECKS, ModelCheck, model_checks, passes
 from huracan.events import EVENT_CLASSES, EventBase
 from huracan.store.schema import ENVELOPE, arrow_schema, column_kinds
 
@@ -204,15 +204,10 @@ def _struct(schema: dict[str, Any], tag: str | None, text_ts: bool = True) -> tu
 
 
 def _event_struct(cls: type[EventBase], text_ts: bool) -> tuple[type, tuple[ModelCheck, ...]]:
-    schema: Any = cls.__pydantic_core_schema__
-    checks: list[ModelCheck] = []
-    while schema["type"] == "function-after":
-        fn = schema["function"]
-        check = MODEL_CHECKS.get(getattr(fn.get("function"), "__qualname__", ""))
-        if fn.get("type") != "no-info" or check is None:
-            raise Unsupported(f"model validator {fn.get('function')!r}")
-        checks.append(check)
-        schema = schema["schema"]
+    peeled = model_checks(cls)
+    if peeled is None:
+        raise Unsupported(f"a model validator of {cls.__name__} has no vectorised form")
+    schema, checks = peeled
     if schema["type"] != "model":
         raise Unsupported(schema["type"])
     tag = cls.model_fields["type"].default

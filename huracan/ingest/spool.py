@@ -36,7 +36,7 @@ from huracan.events import EVENT_TYPES, EventBase, parse_event
 from huracan.ingest.counters import SeverityCounts, arrow_severity_counts, count_severities
 from huracan.ingest.tiers import CRITICAL, SEVERITIES, SEVERITY_INDEX
 
-__all__ = ["ReplayReport", "Spool", "SpoolLockedError"]
+__all__ = ["ReplayReport", "Spool", "SpoolLockedError", "fsync_dir"]
 
 log = logging.getLogger("huracan.ingest.spool")
 
@@ -68,7 +68,8 @@ class ReplayReport:
     error: Exception | None = None
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a directory's entries (a created, renamed or removed file) durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -227,7 +228,7 @@ class Spool:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
         if durable:
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
 
     def _cut_active(self, size: int) -> None:
         fh, self._fh, self._active = self._fh, None, None
@@ -257,7 +258,7 @@ class Spool:
         seg = _Segment(self._take_seq(), Path(), "jsonl", None)
         seg.path = self.directory / f"{seg.seq:012d}.jsonl"
         self._fh = open(seg.path, "xb")  # noqa: SIM115 - stays open while the segment is active
-        _fsync_dir(self.directory)  # the new name survives a power loss
+        fsync_dir(self.directory)  # the new name survives a power loss
         self._segments[seg.seq] = seg
         self._active = seg
         return seg
@@ -311,7 +312,7 @@ class Spool:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, seg.path)
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
         else:
             self._write_arrow_file(seg.path, table, durable=True)
         seg.nbytes = seg.path.stat().st_size
