@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -169,12 +170,20 @@ def _terminal(data_dir: Path) -> tuple[int, int, list[str]]:
     ).json()["rows"][0][0]
     shown, bad = 0, []
     cmds = _commands(sid)
-    for cmd in cmds:
-        res = runner.invoke(app, ["--data-dir", str(data_dir), *cmd], env={"COLUMNS": "2000", "HURACAN_URL": ""})
-        out = res.stdout + res.stderr
-        if any(raw in out for raw in RAW) or ("ev.il" in out and MARKERS["rich_link"] not in out):
-            bad.append(" ".join(cmd[:2]))
-        shown += "ev.il" in out
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    try:
+        for cmd in cmds:
+            res = runner.invoke(app, ["--data-dir", str(data_dir), *cmd], env={"COLUMNS": "2000", "HURACAN_URL": ""})
+            out = res.stdout + res.stderr
+            if any(raw in out for raw in RAW) or ("ev.il" in out and MARKERS["rich_link"] not in out):
+                bad.append(" ".join(cmd[:2]))
+            shown += "ev.il" in out
+    finally:
+        # The CLI's basicConfig binds a handler to the runner's stderr, which is closed once the
+        # runner returns; left on the root logger it turns later scenarios' log lines into
+        # "--- Logging error ---" tracebacks.
+        root.handlers[:] = handlers
     return len(cmds), shown, bad
 
 
@@ -203,7 +212,6 @@ def hostile_terminal(lab: Lab) -> tuple[str, bool]:
     fast=True,
 )
 def secret_in_plugin_text(lab: Lab) -> tuple[str, bool]:
-    import logging
 
     from huracan.config import AnalystSettings, load_config
     from huracan.pipeline import archive, prepare_digest
