@@ -24,9 +24,12 @@ import json
 import logging
 import os
 import re
+import sys
 import threading
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -174,11 +177,55 @@ class RedactingFilter(logging.Filter):
 
 
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Put a :class:`RedactingFilter` on every handler of ``logger`` (the root logger by default).
+    """Redact everything this process writes about errors to its log or stderr.
 
-    Handler filters see records from every child logger (logger filters do not).
+    Puts a :class:`RedactingFilter` on every handler of ``logger`` (the root logger by
+    default; handler filters see records from every child logger, logger filters do not),
+    and replaces the three paths that print a traceback past the filters: a handler that
+    cannot write (``logging`` prints the chained exception, often the very error being
+    logged), an uncaught exception (``sys.excepthook``) and one in a thread
+    (``threading.excepthook``). Each prints the traceback redacted instead.
     """
     target = logger or logging.getLogger()
     for handler in target.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+        if not getattr(handler.handleError, "_huracan_redacted", False):
+            handler.handleError = _handle_error_redacted  # type: ignore[method-assign]
+    if not getattr(sys.excepthook, "_huracan_redacted", False):
+        sys.excepthook = _excepthook_redacted
+    if not getattr(threading.excepthook, "_huracan_redacted", False):
+        threading.excepthook = _thread_excepthook_redacted
+
+
+def _print_redacted(header: str, exc: BaseException | None) -> None:
+    stream = sys.stderr
+    if stream is None:
+        return
+    text = header + ("".join(traceback.format_exception(exc)) if exc is not None else "\n")
+    try:
+        stream.write(redact(text))
+        stream.flush()
+    except Exception:  # nowhere left to say it
+        pass
+
+
+def _handle_error_redacted(record: logging.LogRecord) -> None:
+    # logging.Handler.handleError, minus the raw traceback of the record's context.
+    if logging.raiseExceptions:
+        _print_redacted(f"--- Logging error (a log line from {record.name} was lost) ---\n", sys.exc_info()[1])
+
+
+def _excepthook_redacted(et: type[BaseException], ev: BaseException, tb: TracebackType | None) -> None:
+    _print_redacted("", ev.with_traceback(tb))
+
+
+def _thread_excepthook_redacted(args: threading.ExceptHookArgs) -> None:
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    _print_redacted(f"Exception in thread {name}:\n", args.exc_value)
+
+
+for _hook in (_handle_error_redacted, _excepthook_redacted, _thread_excepthook_redacted):
+    setattr(_hook, "_huracan_redacted", True)  # noqa: B010 (a function attribute mypy cannot see)
