@@ -29,6 +29,8 @@ from huracan.council.direction import DirectionWord, find_direction_words
 from huracan.council.lexicon import Hit, Lexicon, Mention, lexicon_for
 from huracan.council.numbers import COUNT_NOUNS, NumberToken, extract_numbers
 from huracan.council.placeholders import RenderedSpan
+from huracan.council.quantifiers import partitions, quantifiers
+from huracan.council.readiness_words import find_readiness_words
 from huracan.council.segments import Unit, clauses, units
 
 __all__ = ["Claims", "DateClaim", "DirectionClaim", "NumberClaim", "find_claims"]
@@ -112,7 +114,14 @@ _FILLER_COUNT = re.compile(r"^\s*(?:were|was|are|is|of them|of which)?\s*$", re.
 _FILLER_PART = re.compile(
     r"^\s*(?:were|was|are|is)?\s*(?:for|of|in|among|on|from|across)?\s*(?:the|its|their|all)?\s*$", re.I
 )
-_TRAILING_Q = re.compile(r"^[\s,()]*(?:for|in|on|at|of|among|from)\s+(?:the\s+|its\s+)?([A-Za-z']+)", re.I)
+_TRAILING_Q = re.compile(r"^[\s,()]*(?:for|in|on|at|of|among|from)\s+(?:the\s+|its\s+)?([A-Za-z][\w']*)", re.I)
+#: A qualifier word right before a number re-reads the metric before it: "…, p95 3.82 ms",
+#: "| Signals | 1,020 | blocked 867 |", "live P&L −154.7 bps, shadow 228.7 bps".
+_LEADING_Q = re.compile(
+    r"(?:^|[\s,;(|])(?!(?:from|to|of|at|on|in|by|and|or|was|were|is|are|than|the|its|vs|with|for)\b)"
+    r"([A-Za-z][\w']*)\s*[:=]?\s*$",
+    re.I,
+)
 #: Units a number may carry for a metric of each unit ("%" also reads as a percent change).
 _UNITS_OK = {
     "count": {"", "%"}, "fraction": {"", "%", "pp", "bps"}, "bps": {"", "bps", "%", "pp"}, "usd": {"", "$", "%"},
@@ -129,6 +138,38 @@ def _fits(tok: NumberToken, unit: str, change: bool) -> bool:
     if tok.unit == "%" and unit in ("count", "score", "ratio", "usd", "seconds", "ms", "events_per_s"):
         return change or tok.signed
     return tok.unit in _UNITS_OK.get(unit, {""})
+
+
+_RANGEISH = frozenset({"low", "high", "target_min", "target_max", "target_ideal", "level"})
+_BAND = frozenset({"low", "high", "target_min", "target_max"})
+
+
+def _is_range(sep: str, first: Roles) -> bool:
+    """ "0.65–0.70", "5.3 % to 8.4 %" after interval words: two ends of one range."""
+    if re.match(r"^\s?[–—-]\s?$", sep):
+        return True
+    return first.specific and first.fields <= _RANGEISH and bool(re.match(r"^\s?(?:to|and)\s?$", sep))
+
+
+def _range_roles(first: Roles, whole: Roles) -> Roles:
+    fields = set(first.fields if first.specific else ()) | set(whole.fields if whole.specific else ())
+    if not fields or fields <= {"value"}:
+        return Roles(_BAND, specific=True)
+    if fields & {"low", "high"}:
+        fields |= {"target_min", "target_max"}  # "the desk's 20–200 range": a band of targets too
+    return Roles(frozenset(fields), specific=True)
+
+
+def _cell(context: str, before: bool = False) -> str:
+    """The words that can describe a number: not across a table cell's bar, and not into a
+    parenthesis that opens after it ("0.691 (interval 0.655–0.727)": "interval" is the
+    parenthesis's, "| 0.0 % | min 15 % |": "min" is the next cell's)."""
+    if before:
+        return context[context.rfind("|") + 1 :]
+    cut = context.find("|")
+    context = context if cut < 0 else context[:cut]
+    paren = re.search(r"\([^)]*\d", context)
+    return context if paren is None else context[: paren.start()]
 
 
 def _link(
@@ -175,7 +216,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
     tokens = extract_numbers(text, lex.names())
     dates = find_dates(text, snapshot.date.year)
     allowed = allowed_dates(snapshot)
-    words = find_direction_words(text)
+    words = sorted(find_direction_words(text) + find_readiness_words(text), key=lambda w: w.start)
     out = Claims(units(text))
     carry: Mention | None = None
     unit_of = {mid: m.unit for mid, m in snapshot.metrics.items()}
@@ -193,6 +234,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
             c_toks = [t for t in tokens if c0 <= t.start < c1]
             mentions = lex.resolve(text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention)
             clause_text = _blank(text, hit_spans, c0, c1)
+            named = mentions
             mentions = _drop_denominators(mentions, text, c0, unit_of)
             # A clause that names no metric continues its sentence's last one ("…, but far below
             # the 0.10 maximum"); across sentences only a pronoun does ("It rests on 8 trades").
@@ -200,19 +242,27 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
             if not mentions and carry is not None and (continues or _PRONOUN.search(text[c0:c1])):
                 mentions = [Mention(c0, c0, carry.metric_id, carry.family, carry.magnitude, elliptical=True)]
             scope = scope_of(text[c0:c1])
-            prev_end, prev_roles = c0, None
+            bound = partitions(text, (c0, c1), c_toks, mentions, c_hits, lex, snapshot)
+            prev_end, range_before = c0, ""
             for i, tok in enumerate(c_toks):
                 span = next((s for s in spans if s.start <= tok.start and tok.end <= s.end), None)
                 label = (span.end, span.label_end) if span is not None and span.label_end > span.end else None
                 nxt = c_toks[i + 1].start if i + 1 < len(c_toks) else c1
-                before = clause_text[prev_end - c0 : tok.start - c0]
-                after = clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0]
-                after_raw = text[tok.end : min(nxt, tok.end + 40)]
+                before = _cell(clause_text[prev_end - c0 : tok.start - c0], before=True)
+                after = _cell(clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0])
+                after_raw = _cell(text[tok.end : min(nxt, tok.end + 40)])
                 probe = roles_for(tok, before, after, text[c0:c1], "count", previous_day, after_raw)
                 change = is_change(tok, before, after)
                 mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
                 if mention is not None and mention.end <= tok.start and (q := _TRAILING_Q.match(after)):
                     mention = lex.retarget(mention, q.group(1)) or mention
+                elif mention is not None and (q := _LEADING_Q.search(_cell(text[prev_end : tok.start], before=True))):
+                    # the word may itself name a metric ("passed"): then it re-reads the one before it
+                    earlier = [m for m in mentions if m.end <= tok.start and m.start < mention.start]
+                    for m in [mention, *reversed(earlier)] if mention.end <= tok.start else []:
+                        if (r := lex.retarget(m, q.group(1))) is not None:
+                            mention = r
+                            break
                 if mention is None and span is not None:
                     mention = Mention(
                         span.start, span.end, span.metric_id, lex.metric_family.get(span.metric_id, span.metric_id)
@@ -229,12 +279,27 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                     and not roles.specific
                 ):
                     roles = Roles(frozenset({"n"}), specific=True)  # "… but that is only 6 trades"
-                if (prev_roles is not None and _RANGE.match(text[c_toks[i - 1].end : tok.start])) or (
-                    prev_roles is not None
-                    and prev_roles.fields <= {"low", "high"}
-                    and re.match(r"^\s?to\s?$", text[c_toks[i - 1].end : tok.start])
+                first = out.numbers[-1] if out.numbers and out.numbers[-1].clause == (c0, c1) else None
+                if first is not None and _is_range(text[first.token.end : tok.start], first.roles):
+                    # "20–200 target band", "| 0.655–0.727 |": both ends are the range's, read from
+                    # the words around the whole range; a range with no words is an interval or a band.
+                    whole = roles_for(tok, range_before, after, text[c0:c1], metric_unit, previous_day, after_raw)
+                    roles = _range_roles(first.roles, whole)
+                    first.roles = roles
+                    mention = first.mention if first.mention is not None else mention
+                    first.mention = mention
+                if tok.start in bound:
+                    mention, roles = bound[tok.start].mention, bound[tok.start].roles
+                elif (
+                    "n" in roles.fields
+                    and metric is not None
+                    and (metric.n is None or metric.unit in ("seconds", "ms"))
                 ):
-                    roles = prev_roles
+                    # "trained for 67 s on 10,886 samples": a metric without a sample size; the
+                    # count is the metric its noun names
+                    noun = next((m for m in named if m.start >= tok.end and unit_of.get(m.metric_id) == "count"), None)
+                    if noun is not None and _FILLER_COUNT.match(clause_text[tok.end - c0 : noun.start - c0]):
+                        mention, roles = noun, Roles(frozenset({"value"}), specific=False)
                 out.numbers.append(
                     NumberClaim(
                         tok, unit, (c0, c1), mention, roles, scope,
@@ -243,13 +308,22 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         placeholder=span,
                     )
                 )  # fmt: skip
-                prev_end, prev_roles = tok.end, roles
+                range_before = before
+                prev_end = tok.end
+            taken = [(t.start, t.end) for t in c_toks] + [(h.start, h.end) for h in c_hits]
+            for qb in quantifiers(text, (c0, c1), mentions, c_hits, lex, snapshot, taken):
+                out.numbers.append(NumberClaim(qb.token, unit, (c0, c1), qb.mention, qb.roles, scope))
             for w in words:
                 # A change word inside a metric's name ("AUC gain …", "exports marked not ready")
                 # is the name, not a claim; but "the model is ready" also names the yes/no
                 # metric model_ready, and is the readiness claim all the same.
                 inside = [h for h in hits if h.start <= w.start < h.end]
-                if not (c0 <= w.start < c1) or any(not (w.kind == "ready" and _yes_no(h, snapshot)) for h in inside):
+                # "failed on AUC": the criterion is a metric's name; "passed the readiness rule": a verb
+                # that is also a gate word
+                by_name = w.kind == "readiness_check" or (w.kind == "ready" and w.text.lower() != "ready")
+                if not (c0 <= w.start < c1) or (
+                    not by_name and any(not (w.kind == "ready" and _yes_no(h, snapshot)) for h in inside)
+                ):
                     continue
                 subjects = _subjects(w, mentions, text, carry) or _unit_subject(w, unit_mentions)
                 out.directions.append(DirectionClaim(w, unit, (c0, c1), subjects, scope))

@@ -31,6 +31,13 @@ from huracan.analytics.snapshot import Comparison, MetricsSnapshot, MetricValue
 __all__ = ["PLAIN", "DirectionWord", "Verdict", "check_direction", "find_direction_words"]
 
 _I = re.IGNORECASE
+#: Comparatives of a quantity: "a larger share of winners", "fewer signals than yesterday".
+_SHARE = r"(?:share|proportion|fraction|percentage|portion|number|part)"
+_THAN = r"(?=(?:\s+[\w&'-]+){0,4}\s+than\s+(?:yesterday|the day before|the previous (?:trading )?day|(?:its |the )?7-day|last week))"
+_MORE_OF = rf"(?:larger|bigger|greater|higher)\s+{_SHARE}|(?:more|larger|bigger|greater){_THAN}"
+_LESS_OF = rf"(?:smaller|lower)\s+{_SHARE}|(?:fewer|less|smaller){_THAN}"
+_COMPARATIVE = re.compile(r"(?:more|fewer|less|larger|bigger|greater|smaller|lower|higher)\b", re.I)
+_COUNTED_BEFORE = re.compile(r"\d\s*(?:%|pp|bps|points?|ms|s|x)?\s*$", re.I)
 _WORDS: list[tuple[str, str]] = [
     ("steady", r"held (?:steady|flat|stable|level)|(?:stayed|remained|was|is|were|are|looked) (?:flat|steady|stable|"
                r"unchanged|level)|little changed|barely moved|within (?:the )?noise|no significant change|flat|"
@@ -45,15 +52,18 @@ _WORDS: list[tuple[str, str]] = [
     ("better", r"improv(?:ed|es|ing|ement)|better|strengthen(?:ed|s)"),
     ("worse", r"worsen(?:ed|s|ing)?|deteriorat(?:ed|es|ing|ion)|degrad(?:ed|es|ing|ation)|weaken(?:ed|s)|worse"),
     ("widen", r"widen(?:ed|s|ing)?|deepen(?:ed|s|ing)?"),
-    ("narrow", r"narrow(?:ed|s|ing)|tighten(?:ed|s|ing)"),
+    # shrink/grow speak of size: "losses shrank" is a smaller loss, whatever the sign
+    ("narrow", r"narrow(?:ed|s|ing)|tighten(?:ed|s|ing)|shr[au]nk|shrinking|shrinks"),
     ("up", r"rose|risen|rises|rising|rise|increas(?:ed|es|ing|e)|climb(?:ed|s|ing)?|grew|grow(?:s|ing|n)|gain(?:ed|s)|"
            r"went up|edged up|ticked up|moved up|rebounded|recovered|(?<!made )(?<!make )(?<!makes )(?<!adds )(?<!added )"
            r"(?<!sums )(?<!summed )up(?= (?:by )?[+\d.]| from)|"
-           r"higher(?= than (?:yesterday|the day before|the previous day|(?:its |the )?7-day|last week|the week))"),
+           r"higher(?= than (?:yesterday|the day before|the previous day|(?:its |the )?7-day|last week|the week))|"
+           rf"{_MORE_OF}"),
     ("down", r"fell|fallen|falls|falling|fall|drop(?:ped|s|ping)?|declin(?:ed|es|ing|e)|decreas(?:ed|es|ing|e)|slipped|"
-             r"dipped|eased|shr[au]nk|shrinking|shrinks|went down|edged down|ticked down|moved down|sank|slid|"
+             r"dipped|eased|went down|edged down|ticked down|moved down|sank|slid|"
              r"down(?= (?:by )?[+\d.]| from)|lower(?= than (?:yesterday|the day before|the previous day|(?:its |the )?7-day|"
-             r"last week|the week))"),
+             r"last week|the week))|"
+             rf"{_LESS_OF}"),
 ]  # fmt: skip
 _WORD_RE = re.compile("|".join(f"(?P<{k}>(?<![\\w-])(?:{p})(?![\\w-]))" for k, p in _WORDS), _I)
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|hardly|isn't|aren't|wasn't|weren't|didn't|doesn't|"
@@ -71,8 +81,10 @@ class DirectionWord:
     text: str
     start: int
     end: int
-    kind: str  # up, down, strong_up, strong_down, better, worse, widen, narrow, steady, significant, learning, ready
+    kind: str  # up, down, strong_up, …, steady, significant, learning, ready, readiness_check
     negated: bool
+    #: for a readiness_check: the key of ``readiness.checks`` it names (auc, ece, samples …)
+    criterion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,8 @@ def find_direction_words(text: str, start: int = 0, end: int | None = None) -> l
         kind = m.lastgroup or ""
         if kind in ("better", "worse") and _VS_TARGET.match(text[m.end() : m.end() + 40]):
             continue  # "better than its target" is a status, not a change
+        if _COMPARATIVE.match(m.group(0)) and _COUNTED_BEFORE.search(text[max(start, m.start() - 20) : m.start()]):
+            continue  # "31 more than yesterday": the number states the change; the word is its cue
         negated = bool(_NEGATION.search(text[max(start, m.start() - 30) : m.start()]))
         out.append(DirectionWord(m.group(0), m.start(), m.end(), kind, negated))
     return out
@@ -154,10 +168,17 @@ def check_direction(
     ``disclosed``: the sentence says the change is not significant, so a plain movement
     word ("slipped 6.5 pp, not significant") describes the raw move truthfully.
     """
-    if word.kind == "ready":
+    if word.kind in ("ready", "readiness_check"):
         r = snapshot.readiness
         if r is None:
             return Verdict(False, "the snapshot has no readiness assessment")
+        if word.kind == "readiness_check":
+            passed = r.checks.get(word.criterion or "")
+            if passed is None:
+                return Verdict(False, f"readiness has no {word.criterion} check")
+            return Verdict(
+                passed != word.negated, f"readiness check {word.criterion}: {'passed' if passed else 'failed'}"
+            )
         return Verdict(r.ready != word.negated, f"readiness: {'ready' if r.ready else 'not ready'}")
     if metric is None:
         return Verdict(False, "names no metric")

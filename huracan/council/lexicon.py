@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from huracan.analytics.snapshot import MetricsSnapshot
+from huracan.council.vocabulary import catalog_part_words, catalog_synonyms
 
 __all__ = ["TOTAL", "Hit", "Lexicon", "Mention", "lexicon_for", "norm"]
 
@@ -129,6 +130,7 @@ class Lexicon:
         phrases: dict[str, set[tuple[str, str | None]]] = {}
         part_words: dict[str, set[str]] = {}
         known = _known_parts() | _parts_of_totals(snapshot.metrics)
+        shipped, shipped_parts = catalog_synonyms(), catalog_part_words()
         for mid, m in snapshot.metrics.items():
             parts = list(m.parts) if m.parts else _trailing_parts(mid, known)
             fam_id = mid[: len(mid) - len(".".join(parts)) - 1] if parts else mid
@@ -138,12 +140,12 @@ class Lexicon:
                 while len(fam.slots) <= i:
                     fam.slots.append(set())
                 fam.slots[i].add(seg)
-                for w in (seg, seg.replace("_", " "), *m.parts.get(seg, ())):
+                for w in (seg, seg.replace("_", " "), *m.parts.get(seg, ()), *shipped_parts.get(seg, ())):
                     part_words.setdefault(norm(w), set()).add(seg)
             self.metric_family[mid] = fam_id
             self.metric_parts[mid] = tuple(parts)
             base = re.sub(r"\s*\([^)]*\)\s*$", "", m.name) if parts else m.name
-            for p in (fam_id, fam_id.replace("_", " "), base, *m.synonyms):
+            for p in (fam_id, fam_id.replace("_", " "), base, *m.synonyms, *shipped.get(fam_id, ())):
                 phrases.setdefault(norm(p), set()).add((fam_id, None))
             if parts:
                 for p in (mid, m.name):
@@ -344,6 +346,12 @@ class Lexicon:
                 if seg is None:
                     continue
                 lo, hi = (s.end, h.start) if s.end <= h.start else (h.end, s.start)
+                if (
+                    s.end <= h.start
+                    and text[s.end : h.start].strip()
+                    and any(b <= s.start and not text[b : s.start].strip() for _, b in nums)
+                ):
+                    continue  # "(84 scalp, 21 runner), live win rate …": the part labels its number
                 topic = s.end <= h.start and _OPENS.match(text[c0 : s.start])
                 if not topic and any(lo <= a and b <= hi for a, b in nums):
                     continue

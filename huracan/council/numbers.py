@@ -58,6 +58,8 @@ COUNT_NOUNS = (
     "gates|runs|days|bins|records|rows|points"
 )
 
+_SINGULAR = "|".join(w[:-1] for w in COUNT_NOUNS.split("|") if w.endswith("s") and w not in ("days", "points"))
+
 _IGNORE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("url", re.compile(r"https?://\S+")),
     ("time", re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?![\d:])")),
@@ -92,7 +94,8 @@ _NUMBER_RE = re.compile(
 _RATIO_RE = re.compile(r"(?<![\w.:])(?P<a>\d+(?:\.\d+)?)\s?:\s?(?P<b>\d+(?:\.\d+)?)(?![\w:]|\.\d)")
 _TO_ONE_RE = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>1)(?![\w.%])")
 _WORD_UNIT = re.compile(r"^\s*(?P<suf>" + _UNIT_WORDS.replace("|s|", "|").replace("|h|", "|") + r")(?![A-Za-z])", re.I)
-_COUNTED = re.compile(rf"^\s+(?:[A-Za-z\-']+\s+)?(?:{COUNT_NOUNS})\b", re.I)
+#: "one model", "one export": a small number counts a singular noun too
+_COUNTED = re.compile(rf"^\s+(?:[A-Za-z\-']+\s+)?(?:{COUNT_NOUNS}|{_SINGULAR})\b", re.I)
 _MULT = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "thousand": 1e3}
 _MULT.update({"B": 1e9, "bn": 1e9, "billion": 1e9})
 _APPROX = re.compile(r"(?:\b(?:about|around|roughly|approximately|approx\.?|nearly|almost|some)|~|≈)\s*$", re.I)

@@ -48,7 +48,8 @@ _MULT = re.compile(
     re.IGNORECASE,
 )
 _FRACTION = re.compile(
-    r"(?<![\w-])(?P<count>a|an|one|two|three)[ \-](?P<frac>half|thirds?|quarters?)(?=\s+of\b)", re.IGNORECASE
+    r"(?<![\w-])(?:(?P<count>a|an|one|two|three)[ \-])?(?P<frac>half|thirds?|quarters?)(?=\s+(?:of|the)\b)",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z]+")
 _TIMES = re.compile(r"^\s+times\s+(?:as|higher|larger|lower|smaller|more|bigger|the|yesterday|its|over|what)\b", re.I)
@@ -115,7 +116,12 @@ def find_number_words(text: str) -> list[NumberWords]:
         out.append(NumberWords(m.group(0), m.start(), m.end(), factor, "multiplier"))
         taken.append((m.start(), m.end()))
     for m in _FRACTION.finditer(text):
-        count = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}[m.group("count").lower()]
+        if m.group("count") is None and (
+            m.group("frac").lower() != "half"
+            or re.match(r"^\s+of\s+(?:\S+\s+){0,2}?(?:yesterday|[\d.,]+\b)", text[m.end() :])
+        ):
+            continue  # "third of the gates": an ordinal; "half of yesterday's 156": a multiple, not a share
+        count = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}[(m.group("count") or "a").lower()]
         out.append(NumberWords(m.group(0), m.start(), m.end(), count * _FRACTIONS[m.group("frac").lower()], "share"))
         taken.append((m.start(), m.end()))
     for m in _RUN.finditer(text):

@@ -204,7 +204,7 @@ class VerifiedNumber(BaseModel):
     )
     elsewhere: str | None = Field(None, description="metric.field the number does equal, for a wrong record")
     detail: str = ""
-    kind: Literal["number", "date", "multiplier", "ratio", "share"] = "number"
+    kind: Literal["number", "date", "multiplier", "ratio", "share", "quantifier"] = "number"
     action: Literal["kept", "removed"] = "kept"
 
     @property

@@ -122,11 +122,12 @@ def _number(
         magnitude=bool(mention and mention.magnitude),
     )  # fmt: skip
     span = nc.placeholder
-    if m.field is None and span is not None and span.metric_id == metric.id and not nc.roles.specific:
-        m = match_metric(tok, metric, frozenset({span.which}), scope=nc.scope, negative_ok=True, hint=nc.hint)
+    # A placeholder is read by its sentence's words like any number: "{auc.high}" after "The
+    # AUC was" states the interval's end as the value — a wrong record, however it prints.
     said = ", ".join(sorted(nc.roles.fields)) if nc.roles.specific else "value"
     if m.field is not None:
-        if allowed_literals is not None and span is None and (tok.text, metric.id) not in allowed_literals:
+        literal = span is None and tok.kind != "quantifier"
+        if allowed_literals is not None and literal and (tok.text, metric.id) not in allowed_literals:
             return VerifiedNumber(
                 **base, metric_id=metric.id, failure="unverified",
                 detail=f"a revised number must be a placeholder, not a new literal: write {placeholder_for(metric.id, m.field)}",
@@ -172,7 +173,7 @@ def _direction(
 ) -> DirectionCheck:
     w = dc.word
     base = {"text": w.text, "start": w.start, "end": w.end, "kind": w.kind, "negated": w.negated}
-    if w.kind == "ready":
+    if w.kind in ("ready", "readiness_check"):
         v = check_direction(w, snapshot, None, None)
         return DirectionCheck(**base, actual=v.actual, failure=None if v.ok else "wrong_direction")
     if not dc.mentions:
