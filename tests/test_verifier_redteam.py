@@ -26,7 +26,6 @@ def _snap(x: str) -> MetricsSnapshot:
     return MetricsSnapshot.model_validate_json((DATA / f"snapshot_{x}.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.xfail(reason="issue 11b: mechanisms being fixed", strict=False)
 @pytest.mark.parametrize("mode", ["sentence", "file"])
 def test_redteam_dev_corpus_meets_the_targets(mode: str) -> None:
     figs = Figures()

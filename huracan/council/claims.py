@@ -29,7 +29,7 @@ from huracan.council.direction import DirectionWord, find_direction_words
 from huracan.council.lexicon import Hit, Lexicon, Mention, lexicon_for
 from huracan.council.numbers import COUNT_NOUNS, NumberToken, extract_numbers
 from huracan.council.placeholders import RenderedSpan
-from huracan.council.quantifiers import partitions, quantifiers
+from huracan.council.quantifiers import partitions, quantifiers, respectively
 from huracan.council.readiness_words import find_readiness_words
 from huracan.council.segments import Unit, clauses, units
 
@@ -160,6 +160,31 @@ def _range_roles(first: Roles, whole: Roles) -> Roles:
     return Roles(frozenset(fields), specific=True)
 
 
+_N_HEADER = re.compile(
+    r"^\W*(?:n|count|obs(?:ervations)?|samples?|sample size|trades|signals|blocks|decisions)\W*$", re.I
+)
+
+
+def _column_roles(
+    text: str, unit: Unit, tok: NumberToken, roles: Roles, metric_unit: str, earlier: list[NumberClaim],
+    previous_day: bool,
+) -> Roles:  # fmt: skip
+    """A table cell's number is what its column's header says ("n", "yesterday", "target min");
+    in a row without a header, a whole number after a rate's value is its sample size
+    ("| Shadow win rate | 35.5 % | 62 | 24.7–47.9 % |")."""
+    col = text[unit.start : tok.start].count("|") - (1 if text[unit.start : tok.start].lstrip().startswith("|") else 0)
+    if unit.header and 0 <= col < len(unit.header):
+        head = text[unit.header[col][0] : unit.header[col][1]].strip()
+        if _N_HEADER.match(head) and metric_unit != "count":
+            return Roles(frozenset({"n"}), specific=True)
+        said = roles_for(tok, head + " ", "", head, metric_unit, previous_day)
+        return said if said.specific else roles
+    whole = tok.unit == "" and tok.kind == "number" and "." not in tok.text and not tok.signed
+    if not unit.header and whole and metric_unit != "count" and any(n.unit is unit for n in earlier):
+        return Roles(frozenset({"n"}), specific=True)
+    return roles
+
+
 def _cell(context: str, before: bool = False) -> str:
     """The words that can describe a number: not across a table cell's bar, and not into a
     parenthesis that opens after it ("0.691 (interval 0.655–0.727)": "interval" is the
@@ -168,7 +193,8 @@ def _cell(context: str, before: bool = False) -> str:
         return context[context.rfind("|") + 1 :]
     cut = context.find("|")
     context = context if cut < 0 else context[:cut]
-    paren = re.search(r"\([^)]*\d", context)
+    # a closed parenthesis without numbers is a label ("55.2 % (shadow win rate) for …"): kept
+    paren = re.search(r"\((?![^()\d]*\))", context)
     return context if paren is None else context[: paren.start()]
 
 
@@ -199,6 +225,13 @@ def _link(
         )
         if adjacent and after[0] in fits:
             return after[0]
+    if after and after[0] in fits:
+        gap = blanked[tok.end - c0 : after[0].start - c0]
+        article = re.search(r"\b(?:a|an)\s*$", blanked[max(0, tok.start - c0 - 4) : tok.start - c0])
+        if article and not gap.strip():
+            return after[0]  # "with a 41.9 % win rate": the number is the metric it modifies
+        if tok.unit in ("bps", "$", "ms", "s") and re.match(r"^\s*(?:of|in)\s+(?:the\s+|its\s+)?$", gap):
+            return after[0]  # "+23.0 bps of P&L": an amount of the metric after it
     for m in reversed(before):
         if m in fits:
             return m
@@ -243,6 +276,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 mentions = [Mention(c0, c0, carry.metric_id, carry.family, carry.magnitude, elliptical=True)]
             scope = scope_of(text[c0:c1])
             bound = partitions(text, (c0, c1), c_toks, mentions, c_hits, lex, snapshot)
+            each = respectively(text, (c0, c1), c_toks, mentions, c_hits, lex)
             prev_end, range_before = c0, ""
             for i, tok in enumerate(c_toks):
                 span = next((s for s in spans if s.start <= tok.start and tok.end <= s.end), None)
@@ -263,6 +297,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         if (r := lex.retarget(m, q.group(1))) is not None:
                             mention = r
                             break
+                mention = each.get(tok.start, mention)
                 if mention is None and span is not None:
                     mention = Mention(
                         span.start, span.end, span.metric_id, lex.metric_family.get(span.metric_id, span.metric_id)
@@ -288,6 +323,8 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                     first.roles = roles
                     mention = first.mention if first.mention is not None else mention
                     first.mention = mention
+                if unit.kind == "row" and not roles.specific:
+                    roles = _column_roles(text, unit, tok, roles, metric_unit, out.numbers, previous_day)
                 if tok.start in bound:
                     mention, roles = bound[tok.start].mention, bound[tok.start].roles
                 elif (

@@ -23,10 +23,11 @@ __all__ = ["Roles", "is_change", "negative_word", "roles_for", "scope_of", "sign
 _I = re.IGNORECASE
 _TARGET_MIN = re.compile(r"\b(?:minimum|min|floor|at least|no less than|lower target|target min)\b", _I)
 _TARGET_MAX = re.compile(r"\b(?:maximum|max|ceiling|cap|at most|no more than|upper target|target max|limit)\b", _I)
-_TARGET_IDEAL = re.compile(r"\b(?:ideal|goal|aim)\b", _I)
-_TARGET = re.compile(r"\b(?:targets?|threshold|bar|objective)\b", _I)
+_TARGET_IDEAL = re.compile(r"\b(?:ideal)\b", _I)
+#: A goal or a target may be any bound the desk set ("the desk's 87 % goal" is its minimum).
+_TARGET = re.compile(r"\b(?:targets?|threshold|bar|objective|goal|aim)\b", _I)
 _INTERVAL = re.compile(
-    r"\b(?:interval|CI|confidence|range|bounds?|band|between|low end|high end|lower end|upper end|"
+    r"\b(?:interval|CI|confidence (?:interval|band|level|bounds?)|range|bounds?|band|between|low end|high end|lower end|upper end|"
     r"lower bound|upper bound|plausibly|plausible)\b|±",
     _I,
 )

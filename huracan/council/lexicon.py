@@ -43,6 +43,8 @@ _BACK_LINK = re.compile(
 )
 
 
+_SUBJECT_START = re.compile(r"^[\W_]*(?:(?:the|a|an|today|on \w+)\W+)?$", re.I)
+_FUNCTION_WORDS = frozenset({"of", "on", "in", "for", "at", "to", "from", "by", "with", "the", "a", "an", "and", "or"})
 _AUX = {"was", "were", "is", "are", "got", "been", "be", "being"}
 _SEP = r"(?:[\s\-]+(?:was|were|is|are|got|been|being)(?=[\s\-]))?[\s\-]+"
 
@@ -150,6 +152,7 @@ class Lexicon:
             if parts:
                 for p in (mid, m.name):
                     phrases.setdefault(norm(p), set()).add((fam_id, mid))
+        _inner_parts(phrases, self.families, part_words)
         self.phrases = phrases
         self.part_words = part_words
         # Qualifiers are family-wide: "live P&L" names live_pnl_bps and "P&L" names the shadow
@@ -247,7 +250,7 @@ class Lexicon:
                 out.append(Mention(h.start, h.end, h.metric_id, fam_id, _is_loss(h.key), key=h.key,
                                    parts=self.metric_parts[h.metric_id]))  # fmt: skip
                 continue
-            families = self._qualified(text, h, quals, fam_hits, nums)
+            families = self._qualified(text, h, quals, fam_hits, nums, c0)
             # A part word may also pick a sibling family: "P&L of what the cost gate blocked"
             # is the blocked-signal P&L (the only P&L with gates).
             siblings = self._all_prefix_families.get(h.key, frozenset()) - families
@@ -307,7 +310,13 @@ class Lexicon:
         return None
 
     def _qualified(
-        self, text: str, h: Hit, quals: list[tuple[int, int, str]], fam_hits: list[Hit], nums: list[tuple[int, int]]
+        self,
+        text: str,
+        h: Hit,
+        quals: list[tuple[int, int, str]],
+        fam_hits: list[Hit],
+        nums: list[tuple[int, int]],
+        c0: int = 0,
     ) -> frozenset[str]:
         by_q = self.prefix.get(h.key)
         if not by_q or h.key.partition(" ")[0].removesuffix("'s") in by_q:
@@ -330,6 +339,13 @@ class Lexicon:
                 continue
             if best is None or gap < best[0]:
                 best = (gap, owners)
+        if best is None:
+            # The clause's subject qualifies what it did: "Hamilton made 43 live trades with a 41.9 %
+            # win rate and +23.0 bps of P&L" — Hamilton's win rate and P&L.
+            for qs, _, word in quals:
+                owners = by_q.get(word.removesuffix("'s").removesuffix("’s"))
+                if owners and qs < h.start and word not in _FUNCTION_WORDS and _SUBJECT_START.match(text[c0:qs]):
+                    return frozenset(owners)
         return frozenset(best[1]) if best else h.families
 
     def _fill(
@@ -362,6 +378,32 @@ class Lexicon:
                 filled[k] = best[2]
                 took.append(id(best[1]))
         return filled, took
+
+
+def _inner_parts(
+    phrases: dict[str, set[tuple[str, str | None]]], families: dict[str, Family], part_words: dict[str, set[str]]
+) -> None:
+    """A part word inside a family's phrase names the member: "closed runner trades",
+    "shadow scalp trades" (one-slot families; the phrase's own words stay around it)."""
+    words_of: dict[str, list[str]] = {}
+    for w, segs in part_words.items():
+        for seg in segs:
+            words_of.setdefault(seg, []).append(w)
+    for key, owners in list(phrases.items()):
+        words = key.split()
+        if len(words) < 2:
+            continue
+        for fam_id, mem in list(owners):
+            fam = families[fam_id]
+            if mem is not None or len(fam.slots) != 1:
+                continue
+            for seg in fam.slots[0]:
+                member = fam.members.get((seg,))
+                for pw in words_of.get(seg, ()) if member else ():
+                    for i in range(1, len(words)):
+                        variant = " ".join([*words[:i], pw, *words[i:]])
+                        if variant not in phrases:
+                            phrases[variant] = {(fam_id, member)}
 
 
 def _is_loss(key: str) -> bool:

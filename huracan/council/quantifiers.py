@@ -224,3 +224,52 @@ def partitions(
         out[b.start] = Bound(b, w, _VALUE)
         out[a.start] = Bound(a, part, _VALUE)
     return out
+
+
+_RESPECTIVELY = re.compile(r"\brespectively\b", _I)
+_ELIDED = re.compile(r"([A-Za-z][\w-]*)\s*(?:,\s*and|,|and|&)\s+$", _I)
+
+
+def _subject_parts(text: str, lex: Lexicon, hits: list[Hit], lo: int, first: int) -> list[Hit]:
+    """The part words of a coordinated subject, an elided head restored ("the confidence and
+    cost gates" → confidence gate, cost gate)."""
+    out: list[Hit] = []
+    for h in hits:
+        if h.kind != "part" or not (lo <= h.start and h.end <= first):
+            continue
+        m = _ELIDED.search(text[lo : h.start])
+        head = text[h.start : h.end].split()[-1]
+        if m is not None and len(text[h.start : h.end].split()) > 1:
+            segs = lex.part_words.get(norm(f"{m.group(1)} {head}"))
+            if segs and not any(o.start <= lo + m.start(1) < o.end for o in out):
+                at = lo + m.start(1)
+                out.append(Hit(at, at + len(m.group(1)), "part", norm(m.group(1)), segments=frozenset(segs)))
+        out.append(h)
+    return out
+
+
+def respectively(
+    text: str, clause: tuple[int, int], tokens: list[NumberToken], mentions: list[Mention], hits: list[Hit],
+    lex: Lexicon,
+) -> dict[int, Mention]:  # fmt: skip
+    """ "Scalp and runner win rates were 59.3 % and 40.0 %, respectively": the i-th number is
+    about the i-th subject (a part of the family, or a metric of the list)."""
+    c0, c1 = clause
+    if not tokens or not _RESPECTIVELY.search(text, c0, c1):
+        return {}
+    first = tokens[0].start
+    subjects = [m for m in mentions if m.end <= first and not m.elliptical]
+    parts = _subject_parts(text, lex, hits, c0, first)
+    family = next((m for m in mentions if not m.elliptical), None)
+    targets: list[Mention] = []
+    if len(parts) == len(tokens) and family is not None:
+        for h in parts:
+            mid = _member(lex, family, h)
+            if mid is None:
+                return {}
+            targets.append(_as(family, mid, lex))
+    elif len(subjects) == len(tokens):
+        targets = subjects
+    else:
+        return {}
+    return {t.start: m for t, m in zip(tokens, targets, strict=True)}

@@ -99,7 +99,7 @@ def units(text: str) -> list[Unit]:
         if not text[s0:s1].strip():
             in_table = False
             continue
-        if _TABLE.match(text, s0):
+        if _TABLE.match(text[s0:s1]):
             if _is_rule(text[s0:s1]):
                 continue
             # A header is the first line of a table followed by its |---| rule; a table
@@ -113,10 +113,10 @@ def units(text: str) -> list[Unit]:
             out.append(Unit(s0, s1, "row", s0, s1, header))
             continue
         in_table = False
-        if _HEADING.match(text, s0):
+        if _HEADING.match(text[s0:s1]):
             out.append(Unit(s0, s1, "heading", s0, s1))
             continue
-        kind = "bullet" if _BULLET.match(text, s0) else "sentence"
+        kind = "bullet" if _BULLET.match(text[s0:s1]) else "sentence"
         out += _sentences(text, s0, s1, kind, (s0, s1))
     return out
 
