@@ -122,6 +122,11 @@ def test_the_token_guards_the_page_and_the_cookie_opens_only_the_page(tmp_path: 
         assert r.status_code == 401 and 'name="token"' in r.text and "s3cret" not in r.text
         assert d.get("/", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
         assert d.get("/digests/2025-11-06/").status_code == 401
+        # The API's schema is behind the token too (and the page's cookie does not open it).
+        assert d.get("/openapi.json").status_code == 401
+        schema = d.get("/openapi.json", headers={"Authorization": "Bearer s3cret-token"})
+        assert schema.status_code == 200 and "/v1/events" in schema.json()["paths"]
+        assert "/openapi.json" not in schema.json()["paths"]
         bad = httpx.post(d.url + "/login", data={"token": "guess", "next": "/"}, follow_redirects=False)
         assert bad.status_code == 401 and "not the daemon" in bad.text
         ok = httpx.post(d.url + "/login", data={"token": "s3cret-token", "next": "//ev.il/x"}, follow_redirects=False)
@@ -132,6 +137,7 @@ def test_the_token_guards_the_page_and_the_cookie_opens_only_the_page(tmp_path: 
         jar = {"huracan_web": ok.cookies["huracan_web"]}
         assert httpx.get(d.url + "/", cookies=jar).status_code == 200
         assert httpx.get(d.url + "/v1/status", cookies=jar).status_code == 401  # the API wants the header
+        assert httpx.get(d.url + "/openapi.json", cookies=jar).status_code == 401
         out = httpx.get(d.url + "/logout", cookies=jar, follow_redirects=False)
         assert out.status_code == 303 and "huracan_web=" in out.headers["set-cookie"]
     finally:

@@ -110,9 +110,11 @@ def build_app(daemon: Daemon) -> FastAPI:
         title="Huracan Observability daemon",
         version=daemon.version,
         description="Ingest Engine/Hamilton events, read the store, watch jobs.",
-        # Swagger UI and ReDoc load their assets from a CDN: off (issue 16); /openapi.json stays.
+        # Swagger UI and ReDoc load their assets from a CDN: off (issue 16); /openapi.json stays,
+        # behind the token when one is set (registered below, once `auth` exists).
         docs_url=None,
         redoc_url=None,
+        openapi_url=None if token else "/openapi.json",
     )
 
     async def auth(request: Request) -> None:
@@ -126,6 +128,12 @@ def build_app(daemon: Daemon) -> FastAPI:
                 detail="missing or wrong bearer token: send 'Authorization: Bearer <api.token>'",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+
+    if token:
+        # The schema lists every route and parameter: with a token set, it is not for anyone who asks.
+        @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(auth)])
+        async def openapi_guarded() -> dict[str, Any]:
+            return app.openapi()
 
     async def body_capped(request: Request) -> bytes:
         declared = request.headers.get("content-length")
