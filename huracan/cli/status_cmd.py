@@ -63,8 +63,12 @@ def status(
         data = _local_status(cfg)
     if json:
         print_json(data)
-        return
-    _print_status(data)
+    else:
+        _print_status(data)
+    if data.get("archive_error"):
+        from huracan.cli.errors import EXIT_ARCHIVE_UNAVAILABLE
+
+        raise typer.Exit(EXIT_ARCHIVE_UNAVAILABLE)  # what was printed is the hot tier only
 
 
 def _local_status(cfg: Any) -> dict[str, Any]:
@@ -87,7 +91,7 @@ def _local_status(cfg: Any) -> dict[str, Any]:
 
     store = Store.open(cfg, read_only=True)
     try:
-        out = store_status(cfg, store.cursor())
+        out = store_status(cfg, store)
         out["jobs"] = [r.as_dict() for r in latest_runs(store.cursor())]
     finally:
         store.close()
@@ -115,6 +119,12 @@ def _print_status(data: dict[str, Any]) -> None:
     )
     last = f", last at {_when(data['last_event_at'])}" if data.get("last_event_at") else ""
     console.print(f"events: {data['events_total']:,} total, {data['events_today']:,} today (UTC){last}")
+    if data.get("archive_error"):
+        console.print(
+            f"[red]the counts are the hot tier's only[/]: {safe(data['archive_error'])}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if data.get("last_data_day"):
         console.print(f"last day with Engine data: {data['last_data_day']} (what per-day commands report)")
     if data.get("events_by_type"):

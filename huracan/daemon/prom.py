@@ -73,7 +73,7 @@ class _SizeCache:
                     free: int | None = shutil.disk_usage(daemon.settings.data_dir).free
                 except OSError:
                     free = None
-                self._value = (store_size_bytes(daemon.settings), free)
+                self._value = (store_size_bytes(daemon.settings, daemon.store), free)
                 self._at = time.monotonic()
             return self._value
 

@@ -318,7 +318,7 @@ class Daemon:
         from huracan.daemon.status import store_status
 
         self.loader.wait_loaded()
-        out = store_status(self.settings, self.store.cursor())
+        out = store_status(self.settings, self.store)
         out["daemon"] = {
             "running": True,
             "url": self.url,
