@@ -54,9 +54,11 @@ def test_compare_two_versions(tmp_path: Path) -> None:
     with records_db(tmp_path, events) as conn:
         reg = ModelRegistry(load_config(data_dir=tmp_path / "data"), store=conn)
         c = compare_models(reg, ids[0][:8], ids[2][:8])
-        assert c.metric_deltas["auc"]["delta"] == pytest.approx(0.08) and c.metric_deltas["auc"]["improved"]
-        assert c.metric_deltas["ece"]["delta"] == pytest.approx(-0.07) and c.metric_deltas["ece"]["improved"]
-        assert c.metric_deltas["samples"]["improved"] is None
+        # No calibration events: the registered numbers, and no "better" without evidence (#12).
+        assert c.metric_deltas["auc"]["delta"] == pytest.approx(0.08)
+        assert c.metric_deltas["ece"]["delta"] == pytest.approx(-0.07)
+        assert {d["improved"] for d in c.metric_deltas.values()} == {None}
+        assert c.metric_deltas["auc"]["word"] == "not judged"
         assert c.readiness_change == "became ready" and not c.a.ready and c.b.ready
         assert c.lineage_path == ids[:3] and c.relation == "2 generation(s) after"
         assert c.drift is not None and c.drift.moves[0].feature == "a"

@@ -82,7 +82,7 @@ def test_learning_insight_reads_like_the_brief() -> None:
     snap.insights = build_insights(snap)
     top = snap.insights[0]
     assert top["text"] == (
-        "AUC change vs the previous training +0.012; reported AUC 0.713; 5,412 training samples; "
+        "AUC change vs the previous training +0.012 (not judged); reported AUC 0.713; 5,412 training samples; "
         "model 3f2a1b9c ready for Hamilton"
     )
     assert top["kind"] == "learning"

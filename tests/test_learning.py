@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
+from sklearn.metrics import brier_score_loss, roc_auc_score
 from test_journal_fixtures import closed_trade, records_db
 
 from huracan.analytics.calibration import check_calibration
@@ -120,15 +121,24 @@ def test_calibration_is_recomputed_and_disagreement_flagged(tmp_path: Path) -> N
 
 
 def test_daily_summary(tmp_path: Path) -> None:
-    ev, _ = _events()
+    ev, calib = _events()
     settings = load_config(data_dir=tmp_path / "data")
     with records_db(tmp_path, ev) as conn:
         s = daily_summary(conn, DAYS[2], settings, top=2)
         assert (s.samples_historical, s.samples_shadow, s.samples_total) == (4000, 1500, 5500)
         assert s.latest is not None and s.previous is not None
         assert s.latest["session_id"] == "train-2" and s.previous["session_id"] == "train-1"
-        assert s.metric_deltas["auc"]["delta"] == pytest.approx(0.03) and s.metric_deltas["auc"]["improved"]
-        assert s.metric_deltas["ece"]["improved"] and s.metric_deltas["brier"]["delta"] == pytest.approx(-0.01)
+        # Both sessions have predictions: the recomputed metrics are compared, with evidence (#12).
+        auc = s.metric_deltas["auc"]
+        expected = roc_auc_score(calib[2][1], calib[2][0]) - roc_auc_score(calib[1][1], calib[1][0])
+        assert auc["source"] == "recomputed" and auc["delta"] == pytest.approx(expected)
+        assert auc["low"] < auc["delta"] < auc["high"]
+        assert auc["word"] == ("better" if auc["low"] > 0 else "no significant change")
+        assert auc["improved"] is (True if auc["word"] == "better" else None)
+        brier = s.metric_deltas["brier"]
+        assert brier["delta"] == pytest.approx(
+            brier_score_loss(calib[2][1], calib[2][0]) - brier_score_loss(calib[1][1], calib[1][0])
+        )
         assert [m.feature for m in s.top_moves] == ["spread_bps", "volume_ratio"]
         assert s.drift is not None and s.drift.added == ["funding_rate"]
         assert len(s.flags) == 1 and "train-2" in s.flags[0]

@@ -8,8 +8,8 @@ registration did not carry them; its features are its latest ``feature_importanc
 Example::
 
     >>> from huracan.analytics.evolution import metric_deltas
-    >>> metric_deltas({"auc": 0.66, "ece": 0.08}, {"auc": 0.70, "ece": 0.05})["ece"]["improved"]
-    True
+    >>> metric_deltas({"auc": 0.66, "ece": 0.08}, {"auc": 0.70, "ece": 0.05})["ece"]["delta"]
+    -0.03
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class ModelVersion:
     #: what readiness was judged on (huracan.analytics.readiness): auc, ece, predictions,
     #: samples and source ("recomputed" from the calibration event, "reported", "registered")
     judged_on: dict[str, Any] = field(default_factory=dict)
+    #: the model's latest training session (its calibration event is the evidence)
+    session_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,15 +67,14 @@ class ModelVersion:
 def metric_deltas(before: dict[str, float], after: dict[str, float]) -> dict[str, dict[str, Any]]:
     """``{metric: {before, after, delta, improved}}`` for metrics both sides have.
 
-    ``improved`` is None for metrics whose good direction is unknown (only the
-    learning metrics AUC ↑, ECE/MCE/Brier/log loss ↓ are judged).
+    A raw delta says nothing about better or worse (#12): ``improved`` is always None
+    here. :func:`compare_models` judges a change from the evidence
+    (:func:`huracan.analytics.model_change.changes_between`).
     """
     out: dict[str, dict[str, Any]] = {}
     for m in sorted(before.keys() & after.keys()):
         b, a = before[m], after[m]
-        higher = METRICS.get(m)
-        improved = None if higher is None or a == b else (a > b) == higher
-        out[m] = {"before": b, "after": a, "delta": a - b, "improved": improved}
+        out[m] = {"before": b, "after": a, "delta": a - b, "improved": None}
     return out
 
 
@@ -110,6 +111,7 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
         importances={k: float(v) for k, v in importances.items()},
         notes=meta.notes,
         judged_on=judged,
+        session_id=session[0]["session_id"] if session else None,
     )
 
 
@@ -168,12 +170,30 @@ def compare_models(registry: ModelRegistry, a: str, b: str) -> ModelComparison:
     return ModelComparison(
         a=va,
         b=vb,
-        metric_deltas=metric_deltas(va.metrics, vb.metrics),
+        metric_deltas=_judged_deltas(registry, va, vb),
         drift=drift,
         readiness_change=change,
         lineage_path=path,
         relation=relation,
     )
+
+
+def _judged_deltas(registry: ModelRegistry, a: ModelVersion, b: ModelVersion) -> dict[str, dict[str, Any]]:
+    """Metric changes a → b judged on the evidence where both have a calibration event."""
+    from huracan.analytics.model_change import HIGHER_IS_BETTER, changes_between
+
+    out = metric_deltas(a.metrics, b.metrics)
+    if registry.store is not None:
+        judged = changes_between(
+            registry.store,
+            (a.session_id, {m: a.metrics.get(m) for m in HIGHER_IS_BETTER}),
+            (b.session_id, {m: b.metrics.get(m) for m in HIGHER_IS_BETTER}),
+            registry.settings,
+        )
+        out.update(judged)
+    for d in out.values():
+        d.setdefault("word", "not judged")
+    return out
 
 
 def lineage(registry: ModelRegistry, model_id: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from huracan.analytics.format import format_number, format_value
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
+from huracan.analytics.wording import learning_verdict
 
 __all__ = ["build_insights"]
 
@@ -64,13 +65,18 @@ def _self_check(s: MetricsSnapshot, problem: str) -> dict[str, Any]:
 
 
 def _learning(s: MetricsSnapshot) -> list[dict[str, Any]]:
-    change, auc, samples = s.get("model_auc_change"), s.get("model_auc_reported"), s.get("samples_total")
+    change, samples = s.get("model_auc_change"), s.get("samples_total")
+    auc = s.get("model_auc") if _has(s.get("model_auc")) else s.get("model_auc_reported")
     if not (_has(change) and _has(auc)) or change is None or auc is None:
         return []
     # Each number next to the name of its own metric: the council's verifier binds a number to
     # the metric its clause names (issue 11), so "AUC +0.012" would read as model_auc's change.
+    # The word for it is the evidence's (#12): significant only when its interval excludes 0.
     change_text = format_number(change.value, change.unit, change.precision, signed=True)
-    text = f"AUC change vs the previous training {change_text}; reported AUC {format_value(auc)}"
+    word, _ = learning_verdict(change)
+    judged = {"better": "beyond noise", "worse": "beyond noise", "no significant change": "within noise"}
+    text = f"AUC change vs the previous training {change_text} ({judged.get(word, 'not judged')})"
+    text += f"; {'reported AUC' if auc.id == 'model_auc_reported' else 'model AUC'} {format_value(auc)}"
     ids = [change.id, auc.id]
     if _has(samples) and samples is not None:
         text += f"; {format_value(samples)} training samples"

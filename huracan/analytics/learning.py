@@ -260,7 +260,7 @@ class LearningSummary:
     samples_total: int
     latest: dict[str, Any] | None
     previous: dict[str, Any] | None
-    #: metric → {before, after, delta, improved}
+    #: metric → {before, after, delta, low, high, significant, word, improved, source}
     metric_deltas: dict[str, dict[str, Any]]
     drift: FeatureDrift | None
     top_moves: list[FeatureMove]
@@ -283,6 +283,7 @@ class LearningSummary:
 def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> LearningSummary:
     """The learning summary of ``day``: samples trained, metric deltas vs the previous session,
     top feature moves, recomputed calibration, shadow performance by regime, readiness."""
+    from huracan.analytics.model_change import changes_between
     from huracan.analytics.readiness import end_of_day, model_readiness
 
     sessions = training_sessions(conn, since=day, until=day)
@@ -294,11 +295,14 @@ def daily_summary(conn: Any, day: date, settings: Settings, *, top: int = 5) -> 
         previous = before[idx - 1] if idx > 0 else None
     deltas: dict[str, dict[str, Any]] = {}
     if latest is not None and previous is not None:
-        for m, higher_better in METRICS.items():
-            a, b = latest[m], previous[m]
-            if a is None or b is None:  # an optional metric one of the sessions did not report
-                continue
-            deltas[m] = {"before": b, "after": a, "delta": a - b, "improved": (a > b) if higher_better else (a < b)}
+        # Better / worse only from the evidence: the recomputed metrics with their intervals,
+        # the same comparison as the snapshot's model_auc_change (#12).
+        deltas = changes_between(
+            conn,
+            (previous["session_id"], {m: previous[m] for m in METRICS}),
+            (latest["session_id"], {m: latest[m] for m in METRICS}),
+            settings,
+        )
     drift = None
     if latest is not None and previous is not None:
         imps = {r["session_id"]: r["importances"] for r in importance_history(conn, until=day)}

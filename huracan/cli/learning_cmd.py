@@ -13,6 +13,19 @@ from huracan.cli.trades_cmd import ModelOpt, SinceOpt, UntilOpt, _day
 app = typer.Typer(help="Training sessions, feature drift, calibration history, daily summary.", no_args_is_help=True)
 
 
+def change_mark(d: dict[str, Any]) -> str:
+    """The word for a change, with its evidence: only a significant change is better or worse."""
+    word = d["word"]
+    style = {"better": "green", "worse": "red"}.get(word, "dim")
+    if d.get("low") is not None:
+        evidence = f"95% CI {d['low']:+.4f} to {d['high']:+.4f}"
+    elif d.get("source") == "reported":
+        evidence = "reported numbers: no predictions to test it on"
+    else:
+        evidence = "too few predictions to test it"
+    return f"[{style}]{word}[/] [dim]({evidence})[/]"
+
+
 def _f(v: float | None, fmt: str = ".3f") -> str:
     return "-" if v is None else format(v, fmt)
 
@@ -53,8 +66,7 @@ def summary(
             f"latest model {safe(s.latest['model_id'][:12])}"
         )
         for m, d in s.metric_deltas.items():
-            mark = "[green]better[/]" if d["improved"] else "[red]worse[/]" if d["improved"] is False else "same"
-            console.print(f"  {safe(m):<8} {d['before']:.4f} → {d['after']:.4f} ({d['delta']:+.4f}) {mark}")
+            console.print(f"  {safe(m):<8} {d['before']:.4f} → {d['after']:.4f} ({d['delta']:+.4f}) {change_mark(d)}")
         if not s.metric_deltas:
             console.print("  no previous session to compare with")
     if s.drift is not None:

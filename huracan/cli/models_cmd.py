@@ -179,6 +179,8 @@ def diff(
 ) -> None:
     """Compare two models: metric deltas (b − a), feature-importance shifts, readiness, lineage."""
     from huracan.analytics.evolution import compare_models
+    from huracan.analytics.model_change import HIGHER_IS_BETTER
+    from huracan.cli.learning_cmd import change_mark
 
     with _registry(settings(ctx, config, data_dir)) as reg:
         c = compare_models(reg, _resolve(reg, a), _resolve(reg, b))
@@ -190,7 +192,7 @@ def diff(
         f"readiness {safe(c.readiness_change)}"
     )
     for m, d in c.metric_deltas.items():
-        mark = {True: "[green]better[/]", False: "[red]worse[/]", None: ""}[d["improved"]]
+        mark = change_mark(d) if m in HIGHER_IS_BETTER else ""
         sign = "+" if d["delta"] > 0 else ""
         console.print(f"  {safe(m, 60):<10} {num(d['before'])} → {num(d['after'])} ({sign}{num(d['delta'])}) {mark}")
     if c.drift is not None:

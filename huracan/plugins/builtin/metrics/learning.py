@@ -10,7 +10,6 @@ seeded bootstrap interval; the producer's own numbers are kept beside them
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +17,8 @@ from typing import Any
 
 from huracan.analytics.calibration import auc, brier, ece_mce, log_loss, reliability_bins
 from huracan.analytics.metric_context import MetricContext, NoDataError
-from huracan.analytics.stats import bootstrap_auc, bootstrap_calibration_errors, normal_quantile, se_from_interval
+from huracan.analytics.model_change import Estimate, bootstrap_seed, compare_estimates
+from huracan.analytics.stats import bootstrap_auc, bootstrap_calibration_errors, se_from_interval
 from huracan.plugins import hookimpl
 from huracan.plugins.builtin.metrics._common import count_result, pick
 from huracan.plugins.builtin.metrics.catalog import build_specs
@@ -97,8 +97,9 @@ def evaluation(ctx: MetricContext) -> Evaluation:
 
 
 def _seed(day: date, salt: int) -> int:
-    # Seeded by the day so a snapshot recomputed later has identical intervals.
-    return day.toordinal() * 16 + salt
+    # Seeded by the day so a snapshot recomputed later has identical intervals (and
+    # learning summary / models diff recompute the same ones).
+    return bootstrap_seed(day, salt)
 
 
 def recomputed_ece(p: Sequence[float], y: Sequence[int]) -> float | None:
@@ -233,15 +234,17 @@ def model_auc_change(ctx: MetricContext, part: str | None) -> MetricResult:
         sizes = [int(r["eval_samples"]) for r in (today, prev) if r["eval_samples"]]
         n = min(sizes) if len(sizes) == 2 else None
         return ctx.result(delta, SESSIONS_SQL, rows, days=PREVIOUS_SESSION_DAYS + 1, n=n)
-    delta = now_auc[0] - then_auc[0]
-    interval = None
-    if now_auc[2] is not None and then_auc[2] is not None:
-        se = math.hypot(se_from_interval(*now_auc[2]), se_from_interval(*then_auc[2]))
-        half = normal_quantile(0.975) * se
-        interval = (delta - half, delta + half, "normal")
+    # The one comparison learning summary and models diff make (huracan.analytics.model_change).
+    change = compare_estimates("auc", _estimate(then_auc), _estimate(now_auc))
+    interval = None if change.low is None or change.high is None else (change.low, change.high, "normal")
     sql = f"{CALIBRATION_SQL};\n{SESSIONS_SQL}"
     n = min(now_auc[1], then_auc[1])
-    return ctx.result(delta, sql, rows, days=PREVIOUS_SESSION_DAYS + 1, n=n, interval=interval)
+    return ctx.result(change.delta, sql, rows, days=PREVIOUS_SESSION_DAYS + 1, n=n, interval=interval)
+
+
+def _estimate(found: tuple[float, int, tuple[float, float] | None]) -> Estimate:
+    value, n, iv = found
+    return Estimate(value, se_from_interval(*iv) if iv else None, n)
 
 
 def samples_total(ctx: MetricContext, part: str | None) -> MetricResult:
