@@ -7,7 +7,8 @@ the number verifier matches against.
 
 Units: ``fraction`` prints as a percent (``0.613`` → ``61.3 %``; its changes as
 percentage points, ``+1.2 pp``), ``bps`` as ``12.5 bps``, ``usd`` as ``$1,234.50``,
-``count`` with thousands separators, ``seconds`` / ``ms`` with ``s`` / ``ms``, ``bool``
+``count`` with thousands separators, ``seconds`` in ``s`` / ``min`` / ``h`` by size
+(:func:`format_duration`), ``ms`` with ``ms``, ``bool``
 as ``yes`` / ``no``; ``ratio`` and ``score`` as plain numbers.
 
 Example::
@@ -25,11 +26,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-__all__ = ["Which", "format_number", "format_value", "number_for"]
+__all__ = ["Which", "format_duration", "format_number", "format_value", "number_for"]
 
 Which = Literal["value", "low", "high", "baseline_1d", "baseline_7d", "delta_1d", "delta_7d", "pct_1d", "pct_7d", "n"]
 
-_SUFFIX = {"bps": " bps", "seconds": " s", "ms": " ms", "events_per_s": " events/s"}
+_SUFFIX = {"bps": " bps", "ms": " ms", "events_per_s": " events/s"}
 
 
 def format_number(value: float | None, unit: str, precision: int, *, signed: bool = False, delta: bool = False) -> str:
@@ -52,7 +53,28 @@ def format_number(value: float | None, unit: str, precision: int, *, signed: boo
         return "yes" if value >= 0.5 else "no"
     if unit == "count":
         return f"{value:{sign},.{precision}f}"
+    if unit == "seconds":
+        return format_duration(value, precision, signed=signed)
     return f"{value:{sign},.{precision}f}{_SUFFIX.get(unit, '')}"
+
+
+def format_duration(seconds: float, precision: int = 0, *, signed: bool = False) -> str:
+    """A duration in the unit a person reads it in: ``'45 s'``, ``'43 min'``, ``'7.2 h'`` (#12).
+
+    Under 2 minutes in seconds (with ``precision`` decimals), under 2 hours in whole
+    minutes, else hours with one decimal; the unit follows the size of the number itself
+    (a change too). The number verifier reads ``s``, ``min`` and ``h`` back into seconds.
+
+    >>> format_duration(25_796), format_duration(2_580), format_duration(45.2), format_duration(-600, signed=True)
+    ('7.2 h', '43 min', '45 s', '-10 min')
+    """
+    sign = "+" if signed else ""
+    size = abs(seconds)
+    if round(size, precision) < 120:
+        return f"{seconds:{sign},.{precision}f} s"
+    if round(size / 60) < 120:
+        return f"{seconds / 60:{sign},.0f} min"
+    return f"{seconds / 3600:{sign},.1f} h"
 
 
 def number_for(metric: Any, which: Which = "value") -> float | None:

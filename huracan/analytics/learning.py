@@ -42,6 +42,7 @@ __all__ = [
     "daily_summary",
     "feature_drift",
     "importance_history",
+    "normalise_importances",
     "training_sessions",
 ]
 
@@ -130,9 +131,14 @@ class FeatureDrift:
         return asdict(self)
 
 
-def _normalise(imp: Mapping[str, float]) -> dict[str, float]:
+def normalise_importances(imp: Mapping[str, float]) -> dict[str, float]:
+    """Each feature's share of the model's total |importance| (0..1, summing to 1): the one
+    scale every face shows importances on — the CLI, the digest chart and its lines (#12)."""
     total = sum(abs(v) for v in imp.values())
     return {k: (abs(v) / total if total else 0.0) for k, v in imp.items()}
+
+
+_normalise = normalise_importances
 
 
 def _ranks(imp: Mapping[str, float]) -> dict[str, int]:

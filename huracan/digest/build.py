@@ -77,6 +77,7 @@ def _notes(key: str, snapshot: MetricsSnapshot, fams: list[Family]) -> list[str]
             notes.append("Data-quality checks: no problems found.")
         if not snapshot.self_check.passed:
             notes += [f"self-check: {p}" for p in snapshot.self_check.problems]
+        notes += [f"implausible: {w}" for w in snapshot.self_check.warnings]
         if snapshot.disabled_plugins:
             notes += [f"plugin {n} disabled: {e}" for n, e in sorted(snapshot.disabled_plugins.items())]
     return notes

@@ -8,7 +8,8 @@ Each chart is drawn only when its history has data.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from huracan.analytics.snapshot import MetricsSnapshot, Targets
@@ -67,6 +68,22 @@ def _dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
 
 
+def span_text(days: Sequence[date]) -> str:
+    """The span a chart covers, said as the data covers it (#12): never "30 days" for 10.
+
+    >>> span_text([date(2025, 11, 2), date(2025, 11, 9), date(2025, 11, 30)])
+    'on 3 days with data, 02 Nov to 30 Nov'
+    >>> span_text([date(2025, 11, 30)])
+    'on 30 Nov only'
+    """
+    distinct = sorted(set(days))
+    if not distinct:
+        return "with no data"
+    if len(distinct) == 1:
+        return f"on {distinct[0]:%d %b} only"
+    return f"on {len(distinct)} days with data, {distinct[0]:%d %b} to {distinct[-1]:%d %b}"
+
+
 def _end_label(ax: Axes, x: Any, y: float, text: str, color: str) -> None:
     ax.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points", va="center", color=color, fontweight="bold")
 
@@ -76,7 +93,7 @@ def _learning(plt: Any, h: History, min_auc: float, max_ece: float) -> ChartImag
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
     ax1.plot(days, [p.auc for p in h.training], color=PALETTE[0], lw=2.5, marker="o", ms=3)
     ax1.axhline(min_auc, color=GREY, ls="--", lw=1)
-    ax1.set_title(f"Learning: AUC and ECE, last {h.days} days")
+    ax1.set_title(f"Learning: AUC and ECE {span_text(days)}")
     ax1.set_ylabel("AUC")
     _end_label(ax1, days[-1], h.training[-1].auc, f"{h.training[-1].auc:.3f}", PALETTE[0])
     ax2.plot(days, [p.ece for p in h.training], color=PALETTE[1], lw=2.5, marker="o", ms=3)
@@ -87,7 +104,7 @@ def _learning(plt: Any, h: History, min_auc: float, max_ece: float) -> ChartImag
     ax2.margins(x=0.12)
     first, last = h.training[0], h.training[-1]
     alt = (
-        f"Two line charts over {len(days)} days. AUC (higher is better, dashed line at the "
+        f"Two line charts {span_text(days)}. AUC (higher is better, dashed line at the "
         f"{min_auc:.2f} readiness minimum) went from {first.auc:.3f} to {last.auc:.3f}. "
         f"ECE (lower is better, dashed line at the {max_ece:.2f} maximum) went from "
         f"{first.ece:.3f} to {last.ece:.3f}."
@@ -106,7 +123,8 @@ def _shadow_pnl(plt: Any, h: History) -> ChartImage:
     fig, ax = plt.subplots(figsize=SIZE)
     modes = sorted(h.shadow_pnl_bps)
     width = 0.8 / max(len(modes), 1)
-    last = max(d for series in h.shadow_pnl_bps.values() for d, _ in series)
+    days_with_pnl = {d for series in h.shadow_pnl_bps.values() for d, _ in series}
+    last = max(days_with_pnl)
     today, totals = [], []
     for i, mode in enumerate(modes):
         color = PALETTE[i % len(PALETTE)]
@@ -125,7 +143,7 @@ def _shadow_pnl(plt: Any, h: History) -> ChartImage:
     ax.margins(y=0.15)
     _dates(ax)
     alt = (
-        f"Bar chart of simulated P&L per day and mode in basis points over {h.days} days. "
+        f"Bar chart of simulated P&L per day and mode in basis points, {span_text(list(days_with_pnl))}. "
         f"On {last:%d %b}: " + ", ".join(today) + ". Totals over the period: " + ", ".join(totals) + "."
     )
     return ChartImage("shadow_pnl", "Shadow P&L by mode", alt, _png(fig))
@@ -210,14 +228,14 @@ def _importance(plt: Any, h: History, top: int = 8) -> ChartImage:
             labelled_prev = True
         ax.scatter([b], [y], color=PALETTE[0], s=70, zorder=3, label="latest model" if y == 0 else None)
     ax.set_yticks(range(len(names)), names)
-    ax.set_xlabel("importance as the Engine logs it (higher = more influence)")
+    ax.set_xlabel("share of the model's total importance (as `learning features` shows it)")
     ax.set_title("Feature importance: what moved" if prev else "Feature importance (latest)")
     # Under the axis: inside, a legend always ends up on some feature's dots.
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=11)
     movers = sorted(((now[n] - prev[n], n) for n in names if n in prev), key=lambda t: abs(t[0]), reverse=True)
-    alt = f"Dot chart of the top {len(names)} features by importance."
+    alt = f"Dot chart of the top {len(names)} features by their share of the model's total importance."
     if movers:
-        alt += " Biggest shifts: " + ", ".join(f"{n} {d:+.3f}" for d, n in movers[:3]) + "."
+        alt += " Biggest shifts: " + ", ".join(f"{n} {d * 100:+.1f} pp" for d, n in movers[:3]) + "."
     return ChartImage("importance", "Feature importance shifts", alt, _png(fig))
 
 

@@ -71,6 +71,7 @@ class History:
     gate_pass: tuple[GatePass, ...] = ()
     calibration_model: str | None = None
     calibration: tuple[CalibrationBin, ...] = ()
+    #: each feature's share of the model's total importance (``normalise_importances``)
     importance_now: dict[str, float] = field(default_factory=dict)
     importance_prev: dict[str, float] = field(default_factory=dict)
 
@@ -97,6 +98,14 @@ FROM v_calibration WHERE day <= ? ORDER BY ts DESC LIMIT 1
 _IMPORTANCE = """
 SELECT importances FROM v_feature_importance WHERE day <= ? ORDER BY ts DESC LIMIT 2
 """
+# The day's latest session's calibration event, to chart the AUC/ECE the metrics recompute.
+_RECOMPUTED = """
+SELECT s.day, arg_max(c.predictions, c.ts) AS predictions, arg_max(c.outcomes, c.ts) AS outcomes
+FROM (SELECT day, arg_max(session_id, trained_at) AS session_id FROM v_training_session
+      WHERE day BETWEEN ? AND ? GROUP BY day) s
+JOIN v_calibration c USING (session_id)
+GROUP BY s.day
+"""
 
 
 def _json(value: Any) -> Any:
@@ -117,9 +126,20 @@ def bins_from_predictions(predictions: list[float], outcomes: list[int]) -> list
 
 def load_history(conn: Connection, day: date, days: int = 30) -> History:
     """Read the chart history for the ``days`` days ending at ``day``."""
+    from huracan.analytics.calibration import auc, ece_mce, reliability_bins
+    from huracan.analytics.learning import normalise_importances
+
     start = day - timedelta(days=days - 1)
+    # AUC and ECE recomputed from each day's calibration event, as the snapshot's model_auc /
+    # model_ece (#12); the training run's own numbers only where there is none.
+    recomputed: dict[date, tuple[float | None, float | None]] = {}
+    for d, preds, outs in conn.execute(_RECOMPUTED, [start, day]).fetchall():
+        p, y = [float(x) for x in _json(preds) or []], [int(x) for x in _json(outs) or []]
+        if p:
+            recomputed[d] = (auc(p, y), ece_mce(reliability_bins(p, y))[0])
     training = tuple(
-        TrainingPoint(r[0], float(r[1]), float(r[2])) for r in conn.execute(_TRAINING, [start, day]).fetchall()
+        TrainingPoint(d, *_prefer(recomputed.get(d), float(a), float(e)))
+        for d, a, e in conn.execute(_TRAINING, [start, day]).fetchall()
     )
     pnl: dict[str, list[tuple[date, float]]] = {}
     for d, mode, bps in conn.execute(_SHADOW, [start, day]).fetchall():
@@ -146,6 +166,12 @@ def load_history(conn: Connection, day: date, days: int = 30) -> History:
         gate_pass=gates,
         calibration_model=cal_model,
         calibration=tuple(bins),
-        importance_now={k: float(v) for k, v in (imps[0] if imps else {}).items()},
-        importance_prev={k: float(v) for k, v in (imps[1] if len(imps) > 1 else {}).items()},
+        importance_now=normalise_importances({k: float(v) for k, v in (imps[0] if imps else {}).items()}),
+        importance_prev=normalise_importances({k: float(v) for k, v in (imps[1] if len(imps) > 1 else {}).items()}),
     )
+
+
+def _prefer(ours: tuple[float | None, float | None] | None, auc: float, ece: float) -> tuple[float, float]:
+    if ours is None:
+        return auc, ece
+    return (auc if ours[0] is None else ours[0]), (ece if ours[1] is None else ours[1])

@@ -104,6 +104,16 @@ def build_verdict(snapshot: MetricsSnapshot, sections: Sequence[Section]) -> Ver
         shown = "; ".join(critical[:MAX_CRITICAL])
         more = len(critical) - MAX_CRITICAL
         bullets.append(f"Critical: {shown}" + (f"; and {more} more." if more > 0 else "."))
+    zeros = [f"{label(m)} {format_metric(m)}" for m in snapshot.metrics.values() if m.status == "zero"]
+    if zeros:  # a finding, never green (#12)
+        more = len(zeros) - MAX_CRITICAL
+        bullets.append(
+            "Zero on a trading day: " + "; ".join(zeros[:MAX_CRITICAL]) + (f"; and {more} more." if more > 0 else ".")
+        )
+    implausible = [w.split(" = ", 1)[0] for w in snapshot.self_check.warnings]
+    if implausible:
+        named = ", ".join(label(snapshot.metrics[m]) for m in implausible if m in snapshot.metrics)
+        bullets.append(f"Implausible, check before trusting: {named} (see Pipeline health).")
     warned = [r.label for s in sections for r in s.rows if r.status == "warning"]
     warnings = len(warned)
     if warned:  # name them: "2 warnings" alone sends the reader hunting (issue 16)
