@@ -81,7 +81,7 @@ def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Sparse
 
 
 def test_charts_say_the_span_the_data_covers(sparse_store: tuple[Path, Sparse]) -> None:
-    data, sp = sparse_store
+    data, _ = sparse_store
     cfg = load_config(data_dir=data)
     with Store.open(cfg, read_only=True) as store:
         h = load_history(store.cursor(), END, days=30)
