@@ -555,6 +555,8 @@ class Alert(EventBase):
     #: the UTC day of data the alert is about (YYYY-MM-DD); None for alerts about the
     #: running system itself (queue, ingest). Alerts de-duplicate per (name, data_day).
     data_day: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] | None = None
+    #: what within the rule the alert is about: the metric (with its part), the model id
+    part: Ident | None = None
     #: "firing", or "resolved" for the notice that a firing alert's condition cleared
     state: Literal["firing", "resolved"] = "firing"
 

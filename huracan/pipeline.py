@@ -148,14 +148,22 @@ def run_nightly(settings: Settings, store: Any, plugins: Any, day: date, *, deli
     return result
 
 
-def evaluate_alerts(settings: Settings, store: Any, plugins: Any, now: datetime | None = None) -> list[Alert]:
-    """Alerts due now: unacknowledged model exports and today's metric alert rules."""
+def evaluate_alerts(
+    settings: Settings, store: Any, plugins: Any, now: datetime | None = None
+) -> tuple[list[Alert], date | None]:
+    """Alerts due now: unacknowledged model exports and today's metric alert rules.
+
+    Returns the alerts and the data day whose metric rules were evaluated (today, when
+    the Engine has sent data today by the one day rule; else None).
+    """
+    from huracan.analytics.days import last_data_day
     from huracan.analytics.metrics import compute_snapshot
     from huracan.store.registry import ModelRegistry
 
     now = now or datetime.now(UTC)
     alerts = list(ModelRegistry(settings, store=store.cursor()).pending_ack_alerts(now))
     today = now.date()
-    if store.last_day() == today:
-        alerts += _alerts_of(compute_snapshot(store.cursor(), today, plugins, settings))
-    return alerts
+    if last_data_day(store.cursor(), now) != today:
+        return alerts, None
+    alerts += _alerts_of(compute_snapshot(store.cursor(), today, plugins, settings))
+    return alerts, today

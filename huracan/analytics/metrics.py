@@ -287,6 +287,7 @@ def _alert(spec: MetricSpec, value: float, severity: Severity, rule: str, why: s
         value=value,
         threshold=parse_rule(rule).threshold if rule else None,
         data_day=judge.day.isoformat(),
+        part=spec.id,
     )
     return event.model_dump(mode="json")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from huracan.analytics.alert_book import Scope
 from huracan.config import Settings
 from huracan.events import Alert, Severity
 
@@ -34,10 +35,25 @@ class JobContext:
     #: nightly results whose digest some channel has not received yet, by day (for `deliver`)
     pending_digests: dict[date, Any] = field(default_factory=dict)
 
+    #: which alerts are firing: each is raised once per (rule, data day, part) until it resolves
+    book: Any = None
+
     def raise_alert(self, alert: Alert) -> None:
         """Store the alert and send it through the notifiers."""
         self.logger.log(alert)
         self.dispatch(alert)
+
+    def raise_new(self, found: list[Alert], scope: Any = None) -> list[Alert]:
+        """Raise the alerts of ``found`` not already firing; store a resolution notice for the
+        firing alerts of ``scope`` that were not found again (#12). Returns those raised."""
+        from huracan.analytics.alert_book import AlertBook
+
+        if self.book is None:
+            self.book = AlertBook(self.store.cursor)
+        new, resolved = self.book.reconcile(found, scope)
+        for alert in (*new, *resolved):
+            self.raise_alert(alert)  # resolutions are INFO: stored, not pushed
+        return new
 
 
 @dataclass(frozen=True)
@@ -55,8 +71,9 @@ def _nightly(ctx: JobContext, day: date | None) -> dict[str, Any]:
     assert day is not None
     ctx.logger.flush()
     result = run_nightly(ctx.settings, ctx.store, ctx.plugins, day, deliver=True)
-    for alert in result.alerts:
-        ctx.raise_alert(alert)
+    # The data day D's metric alerts (stamped D, also for `jobs run nightly --date D`),
+    # once each until they resolve.
+    ctx.raise_new(result.alerts, Scope(prefix="metric.", data_day=day.isoformat()))
     return _delivered(ctx, day, result)
 
 
@@ -104,18 +121,25 @@ def _monitor(ctx: JobContext, day: date | None) -> dict[str, Any]:
 def _alerts(ctx: JobContext, day: date | None) -> dict[str, Any]:
     from huracan.pipeline import evaluate_alerts
 
-    alerts = evaluate_alerts(ctx.settings, ctx.store, ctx.plugins, datetime.now(UTC))
-    for a in alerts:
-        ctx.raise_alert(a)
-    return {"alerts": [a.name for a in alerts]}
+    alerts, day_evaluated = evaluate_alerts(ctx.settings, ctx.store, ctx.plugins, datetime.now(UTC))
+    acks = [a for a in alerts if not a.name.startswith("metric.")]
+    raised = ctx.raise_new(acks, Scope(names=frozenset({"model_export_unacknowledged"})))
+    if day_evaluated is not None:
+        metric = [a for a in alerts if a.name.startswith("metric.")]
+        raised += ctx.raise_new(metric, Scope(prefix="metric.", data_day=day_evaluated.isoformat()))
+    return {"alerts": [a.name for a in raised], "firing": len(alerts)}
 
 
 def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
+    from huracan.analytics.days import engine_days
+
     now = datetime.now(UTC)
     s = ctx.settings.scheduler
-    fired: list[str] = []
+    fired: list[Alert] = []
     yesterday = (now - timedelta(days=1)).date()
-    if now.hour >= s.deadman_digest_hour:
+    # Only a day the store holds Engine data for has a digest to miss (#12): not a weekend,
+    # not a day before the data dir existed.
+    if now.hour >= s.deadman_digest_hour and engine_days(ctx.store.cursor(), yesterday, yesterday):
         row = (
             ctx.store.cursor()
             .execute(
@@ -125,21 +149,20 @@ def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
             .fetchone()
         )
         if not row or row[0] == 0:
-            fired.append("digest_not_delivered")
-            ctx.raise_alert(
+            fired.append(
                 Alert(
                     name="digest_not_delivered",
                     severity=Severity.CRITICAL,
                     component="daemon",
                     message=f"the digest for {yesterday} was not delivered by {s.deadman_digest_hour:02d}:00 UTC",
+                    data_day=yesterday.isoformat(),
                 )
             )
     last = ctx.last_ingest_at()
     silence = s.deadman_ingest_silence_min * 60
     ref = last if last is not None else ctx.started_at
     if time.time() - ref > silence:
-        fired.append("ingest_silent")
-        ctx.raise_alert(
+        fired.append(
             Alert(
                 name="ingest_silent",
                 severity=Severity.ERROR,
@@ -147,7 +170,14 @@ def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
                 message=f"no events ingested for over {s.deadman_ingest_silence_min:.0f} minutes",
             )
         )
-    return {"fired": fired}
+    raised = ctx.raise_new(
+        [a for a in fired if a.name == "digest_not_delivered"],
+        Scope(names=frozenset({"digest_not_delivered"}), data_day=yesterday.isoformat()),
+    )
+    raised += ctx.raise_new(
+        [a for a in fired if a.name == "ingest_silent"], Scope(names=frozenset({"ingest_silent"}), data_day=None)
+    )
+    return {"fired": [a.name for a in fired], "raised": [a.name for a in raised]}
 
 
 def _yesterday(now: datetime) -> date:

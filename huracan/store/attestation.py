@@ -187,6 +187,7 @@ def pending_ack_alerts(registry: ModelRegistry, now: datetime) -> list[Alert]:
             value=round(p.hours, 3),
             threshold=timeout_h,
             data_day=p.exported_at.date().isoformat(),
+            part=p.model_id,
         )
         for p in pending_acks(registry.store, now, timeout_h)
     ]
