@@ -200,6 +200,10 @@ def draw_signals(
     return batch
 
 
+#: The largest win of a runner, in multiples of its stop (stop <= 150 bps: at most 18 %).
+RUNNER_MAX_MULTIPLE = 12.0
+
+
 def _draw_outcomes(b: SignalBatch, vol_1h: np.ndarray, rng: np.random.Generator) -> None:
     """Scalps: tight take-profit / stop-loss, minutes. Runners: hours, a fat right tail."""
     n = len(b)
@@ -232,8 +236,10 @@ def _draw_outcomes(b: SignalBatch, vol_1h: np.ndarray, rng: np.random.Generator)
     r_win_to = runner & win & (u >= 0.65)
     r_loss_sl = runner & ~win & (u < 0.8)
     r_loss_to = runner & ~win & (u >= 0.8)
-    # Runner wins: a trailing stop locks in a Lomax-distributed multiple of the stop.
-    tail = 0.6 + 1.6 * rng.pareto(2.3, n)
+    # Runner wins: a trailing stop locks in a Lomax-distributed multiple of the stop, at most
+    # RUNNER_MAX_MULTIPLE stops in a few hours (an uncapped Pareto drew +33,530 bps: a
+    # short's exit price below zero, #12).
+    tail = np.minimum(0.6 + 1.6 * rng.pareto(2.3, n), RUNNER_MAX_MULTIPLE)
     ret[r_win_tp | r_win_to] = (stop * tail)[r_win_tp | r_win_to]
     ret[r_win_to] *= rng.uniform(0.3, 0.9, r_win_to.sum())
     ret[r_loss_sl] = -stop[r_loss_sl] * rng.uniform(0.85, 1.05, r_loss_sl.sum())
