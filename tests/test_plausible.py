@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sparse_calendar import END, Sparse, build
 
-from huracan.analytics.format import format_duration, format_number
+from huracan.analytics.format import format_duration, format_number, format_value
 from huracan.analytics.learning import feature_drift, importance_history, normalise_importances
 from huracan.analytics.metrics import compute_snapshot
+from huracan.analytics.snapshot import MetricsSnapshot, MetricValue, Provenance
 from huracan.config import load_config
 from huracan.council.numbers import extract_numbers
 from huracan.digest.build import build_digest
@@ -35,12 +36,27 @@ def test_a_duration_reads_back_to_its_seconds(seconds: float) -> None:
     back = tok.value * _UNIT_SECONDS[tok.unit]
     assert abs(back - seconds) <= tok.tolerance * _UNIT_SECONDS[tok.unit] + 1e-6
     assert text.endswith(" s") == (round(seconds) < 120)  # seconds only under 2 minutes
+    # never rounded coarser than the verifier checks: 5 % of the number or its own precision
+    assert tok.tolerance <= max(0.05 * tok.value, 0.5) + 1e-9, text
+
+
+def test_a_short_duration_in_minutes_is_verified_against_its_metric() -> None:
+    from huracan.council.verifier import verify
+
+    for seconds in (121.0, 599.0, 1_190.0, 7_190.0):
+        m = MetricValue(id="hold", name="Average holding time", category="shadow", unit="seconds", precision=0,
+                        value=seconds, formula="", provenance=Provenance(query="SELECT 1", row_count=1), status="ok")  # fmt: skip
+        snap = MetricsSnapshot(
+            date=date(2025, 11, 6), generated_at=datetime(2025, 11, 7, tzinfo=UTC), metrics={"hold": m}
+        )
+        report = verify(f"Average holding time was {format_value(m)} today.", snap)
+        assert report.ok, (seconds, report.numbers)
 
 
 def test_the_issue_holding_time_and_format_number() -> None:
     assert format_number(25_796, "seconds", 0) == "7.2 h"
     assert format_number(2_580, "seconds", 0) == "43 min"
-    assert format_number(-900, "seconds", 0, signed=True, delta=True) == "-15 min"
+    assert format_number(-900, "seconds", 0, signed=True, delta=True) == "-15.0 min"
 
 
 def _constant(mid: str, value: float, n: int, **kw: Any) -> MetricSpec:

@@ -146,10 +146,15 @@ def test_deadman_notices_a_night_whose_delivery_failed(tmp_path: Path) -> None:
         ledger.finish(ledger.start("nightly", yesterday, "schedule"), "error", "the digest was not delivered")
         sink = _Log()
         ctx = JobContext(settings=settings, store=store, logger=sink, plugins=None, last_ingest_at=time.time)
-        assert JOBS["deadman"].run(ctx, None) == {"fired": ["digest_not_delivered"]}
+        assert JOBS["deadman"].run(ctx, None)["fired"] == ["digest_not_delivered"]
+        assert JOBS["deadman"].run(ctx, None)["raised"] == []  # raised once until it resolves
         ledger.finish(ledger.start("deliver", yesterday, "retry"), "ok")  # a retry got it out
-        assert JOBS["deadman"].run(ctx, None) == {"fired": []}
-    assert [a.name for a in sink.events] == ["digest_not_delivered"]
+        assert JOBS["deadman"].run(ctx, None)["fired"] == []
+    # stored: the alert, then its resolution notice (INFO)
+    assert [(a.name, a.state) for a in sink.events] == [
+        ("digest_not_delivered", "firing"),
+        ("digest_not_delivered", "resolved"),
+    ]
 
 
 def test_retries_back_off_and_stop_when_the_day_is_over() -> None:

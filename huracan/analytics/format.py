@@ -61,17 +61,23 @@ def format_number(value: float | None, unit: str, precision: int, *, signed: boo
 def format_duration(seconds: float, precision: int = 0, *, signed: bool = False) -> str:
     """A duration in the unit a person reads it in: ``'45 s'``, ``'43 min'``, ``'7.2 h'`` (#12).
 
-    Under 2 minutes in seconds (with ``precision`` decimals), under 2 hours in whole
-    minutes, else hours with one decimal; the unit follows the size of the number itself
-    (a change too). The number verifier reads ``s``, ``min`` and ``h`` back into seconds.
+    Under 2 minutes in seconds (with ``precision`` decimals), under 20 minutes in minutes
+    with one decimal, under 2 hours in whole minutes, else hours with one decimal; the unit
+    follows the size of the number itself (a change too). Each form keeps the rounding
+    within 5 % of the number, which is what the number verifier reads ``s``, ``min`` and
+    ``h`` back into seconds with ("2 min" for 121 s would be too coarse to check).
 
     >>> format_duration(25_796), format_duration(2_580), format_duration(45.2), format_duration(-600, signed=True)
-    ('7.2 h', '43 min', '45 s', '-10 min')
+    ('7.2 h', '43 min', '45 s', '-10.0 min')
+    >>> format_duration(121), format_duration(-599)
+    ('2.0 min', '-10.0 min')
     """
     sign = "+" if signed else ""
     size = abs(seconds)
     if round(size, precision) < 120:
         return f"{seconds:{sign},.{precision}f} s"
+    if round(size / 60, 1) < 20:
+        return f"{seconds / 60:{sign},.1f} min"
     if round(size / 60) < 120:
         return f"{seconds / 60:{sign},.0f} min"
     return f"{seconds / 3600:{sign},.1f} h"

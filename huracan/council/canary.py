@@ -56,8 +56,10 @@ def _near_miss(snapshot: MetricsSnapshot, rng: random.Random) -> str | None:
             fake = shown + k * step
             if (m.value or 0) > 0 and fake <= 0:
                 continue
-            if _far_from(m, fake, 0.5 * step):
-                return f"{m.name} was {format_number(fake / _scale(m), m.unit, m.precision)}."
+            said = format_number(fake / _scale(m), m.unit, m.precision)
+            # a lie only if it prints differently (a duration may print in coarser minutes)
+            if _far_from(m, fake, 0.5 * step) and said != format_value(m):
+                return f"{m.name} was {said}."
     return None
 
 

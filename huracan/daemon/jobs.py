@@ -137,18 +137,20 @@ def _deadman(ctx: JobContext, day: date | None) -> dict[str, Any]:
     s = ctx.settings.scheduler
     fired: list[Alert] = []
     yesterday = (now - timedelta(days=1)).date()
-    # Only a day the store holds Engine data for has a digest to miss (#12): not a weekend,
-    # not a day before the data dir existed.
-    if now.hour >= s.deadman_digest_hour and engine_days(ctx.store.cursor(), yesterday, yesterday):
+    # Only a day with a digest to miss is watched (#12): one the store holds Engine data for
+    # (not a weekend, not a day before the data dir existed), or one a night ran for.
+    if now.hour >= s.deadman_digest_hour:
         row = (
             ctx.store.cursor()
             .execute(
-                "SELECT count(*) FROM job_runs WHERE job IN ('nightly', 'deliver') AND day = ? AND status = 'ok'",
+                "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FROM job_runs "
+                "WHERE job IN ('nightly', 'deliver') AND day = ?",
                 [yesterday],
             )
             .fetchone()
         )
-        if not row or row[0] == 0:
+        ok, ran = (row[0], row[1]) if row else (0, 0)
+        if ok == 0 and (ran > 0 or engine_days(ctx.store.cursor(), yesterday, yesterday)):
             fired.append(
                 Alert(
                     name="digest_not_delivered",
