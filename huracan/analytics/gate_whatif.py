@@ -21,7 +21,15 @@ from pydantic import BaseModel
 from huracan.analytics.gate_rows import GATE_ROWS_SQL, GateRows, day_or_last, gate_rows, load_gates
 from huracan.plugins.types import GateSpec
 
-__all__ = ["WhatIf", "WhatIfPoint", "WhatIfSummary", "default_thresholds", "summarize_what_if", "what_if"]
+__all__ = [
+    "WhatIf",
+    "WhatIfPoint",
+    "WhatIfSummary",
+    "default_thresholds",
+    "replay",
+    "summarize_what_if",
+    "what_if",
+]
 
 
 class WhatIfPoint(BaseModel):
@@ -185,3 +193,16 @@ def summarize_what_if(rows: GateRows, gate: str, mode: str, spec: GateSpec | Non
         ideal_pass_rate=ideal,
         threshold_for_ideal=_threshold_for_rate(sel.value, ideal, direction) if ideal is not None else None,
     )
+
+
+def replay(sel: GateRows, thresholds: Sequence[float]) -> tuple[list[WhatIfPoint], WhatIfPoint | None]:
+    """``sel`` (one gate and mode) at each of ``thresholds``, and the best point of the default
+    grid with them (None without decisions): what a threshold change would have done (#12)."""
+    if len(sel) == 0:
+        empty = GateRows.empty()
+        return [_point(empty, float(t), "above", None) for t in thresholds], None
+    direction = str(sel.direction[-1])
+    current = float(sel.threshold[-1])
+    asked = [_point(sel, float(t), direction, current) for t in thresholds]
+    grid = [_point(sel, t, direction, current) for t in default_thresholds(sel.value, current)]
+    return asked, _best(grid + asked, current)

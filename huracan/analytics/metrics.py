@@ -124,6 +124,7 @@ def compute_snapshot(
         now: the ``generated_at`` time (default: now, UTC).
     """
     from huracan.analytics.insights import build_insights
+    from huracan.analytics.learned import build_learned
     from huracan.analytics.readiness import snapshot_readiness
     from huracan.plugins.builtin.metrics.catalog import load_catalog, sum_checks
 
@@ -179,6 +180,7 @@ def compute_snapshot(
     )
     snapshot.readiness = snapshot_readiness(conn, day, snapshot, settings)
     snapshot.insights = build_insights(snapshot)
+    snapshot.learned = build_learned(snapshot, base_ctx)
     return snapshot
 
 

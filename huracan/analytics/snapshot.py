@@ -176,6 +176,9 @@ class MetricsSnapshot(BaseModel):
     disabled_plugins: dict[str, str] = Field(default_factory=dict)
     #: trading day or market closed, and why
     calendar: DayInfo | None = None
+    #: "What the Engine learned" (:mod:`huracan.analytics.learned`): lines of text whose
+    #: numbers are placeholders of these metrics, ``{kind, text, metric_ids}``
+    learned: list[dict[str, Any]] = Field(default_factory=list)
 
     def get(self, metric_id: str) -> MetricValue | None:
         return self.metrics.get(metric_id)

@@ -1,7 +1,7 @@
 """Assemble the day's :class:`Digest` from the snapshot, the council and the history.
 
-The order is the reader's: the verdict first (:mod:`huracan.digest.verdict`), then
-learning, shadow trading, gates, models, Hamilton, pipeline health, alerts, plugin
+The order is the reader's: the verdict first (:mod:`huracan.digest.verdict`), then what
+the Engine learned (:mod:`huracan.digest.learned_view`), learning, shadow trading, gates, models, Hamilton, pipeline health, alerts, plugin
 sections, and the council. Sections show the *key* metrics (``key: true`` in
 metrics.yaml) and any metric that is warning or critical; every other metric goes to
 the "All other metrics" appendix, one line each, which the email and the Markdown
@@ -22,6 +22,7 @@ from huracan.council.schema import CouncilResult
 from huracan.digest.charts import draw_charts
 from huracan.digest.council_view import council_summary
 from huracan.digest.history import History
+from huracan.digest.learned_view import learned_section
 from huracan.digest.model import STATUS_RANK, Digest, Row, Section, worst
 from huracan.digest.rows import Family, families, readiness_row, section_for_category, shown_in_sections
 from huracan.digest.verdict import build_verdict, humanize, metric_alert
@@ -124,6 +125,8 @@ def split_sections(
             compact = families([m for f in rest for m in f.members], also=known_gates())
             rows_rest = tuple(f.row() for f in compact)
             appendix.append(Section(key, title, rows_rest, status=worst([r.status for r in rows_rest])))
+    # What the Engine learned opens the digest, right after the headline (#12).
+    sections.insert(0, learned_section(snapshot))
     alerts = _alert_section(snapshot)
     if alerts is not None:
         sections.append(alerts)

@@ -58,8 +58,10 @@ __all__ = [
 #: The three event sources (``huracan.events.Source``).
 SOURCES = ("engine", "hamilton", "huracan")
 UNITS = {"count", "fraction", "bps", "usd", "ratio", "score", "seconds", "ms", "events_per_s", "bool"}
-PART_KINDS = {"modes", "gates", "sources", "gates_modes"}
-_KIND_LABEL = {"modes": "mode", "gates": "gate", "sources": "source", "gates_modes": "gate.mode"}
+PART_KINDS = {"modes", "gates", "sources", "gates_modes", "ranks"}
+_KIND_LABEL = {"modes": "mode", "gates": "gate", "sources": "source", "gates_modes": "gate.mode", "ranks": "rank"}
+#: ``parts: ranks``: the largest, second and third of something that moves (feature importances).
+RANKS = ("top1", "top2", "top3")
 #: The smallest sample each kind of number is judged on, unless metrics.yaml says otherwise:
 #: a count is a fact at any n; a share needs trials, an AUC predictions of both classes, an
 #: ECE enough predictions per bin, an annualised ratio enough days.
@@ -321,6 +323,8 @@ def part_names(kind: str) -> list[str]:
         return sorted(known_gates())
     if kind == "sources":
         return list(SOURCES)
+    if kind == "ranks":
+        return list(RANKS)
     return [f"{g}.{m}" for g in sorted(known_gates()) for m in sorted(known_modes())]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from huracan.analytics.gate_rows import GATE_ROWS_SQL
 from huracan.analytics.metric_context import MetricContext
 from huracan.analytics.snapshot import Targets
 from huracan.plugins import hookimpl
@@ -154,6 +155,31 @@ def gates_too_strict(ctx: MetricContext, part: str | None) -> MetricResult:
     return ctx.result(strict, PASS_SQL, rows, n=len(rows))
 
 
+def _threshold(which: str) -> Any:
+    """The ``gate_threshold_*`` metrics of a change (:mod:`huracan.analytics.engine_moves`)."""
+
+    def compute(ctx: MetricContext, part: str | None) -> MetricResult:
+        from huracan.analytics.engine_moves import THRESHOLDS_SQL, WHATIF_DAYS, threshold_changes, threshold_what_if
+
+        assert part is not None  # registered with parts only
+        change = threshold_changes(ctx).get(part)
+        if change is None:
+            raise ctx.no_data(f"the Engine did not move the {part} threshold on {ctx.day.isoformat()}", THRESHOLDS_SQL)
+        if which in ("set", "before"):
+            moved = change.after if which == "set" else change.before
+            return ctx.result(moved, THRESHOLDS_SQL, change.changes, n=change.changes)
+        w = threshold_what_if(ctx, part)
+        assert w is not None
+        value = {"after": w.pnl_after, "before_pnl": w.pnl_before, "best": w.best_threshold}[which]
+        if value is None:
+            raise ctx.no_data(f"no {part} decisions in the {WHATIF_DAYS} days to {ctx.day.isoformat()}", THRESHOLDS_SQL)
+        sql = f"{THRESHOLDS_SQL};\n{GATE_ROWS_SQL}"
+        return ctx.result(value, sql, w.decisions, days=WHATIF_DAYS, n=w.with_outcome)
+
+    compute.__name__ = f"gate_threshold_{which}"
+    return compute
+
+
 COMPUTE = {
     "gate_pass_rate": gate_pass_rate,
     "gate_accuracy": gate_accuracy,
@@ -165,6 +191,11 @@ COMPUTE = {
     "signals_ungated": signals_ungated,
     "gate_overall_pass_rate": gate_overall_pass_rate,
     "gates_too_strict": gates_too_strict,
+    "gate_threshold_set": _threshold("set"),
+    "gate_threshold_before": _threshold("before"),
+    "gate_threshold_whatif_bps": _threshold("after"),
+    "gate_threshold_whatif_before_bps": _threshold("before_pnl"),
+    "gate_threshold_whatif_best": _threshold("best"),
 }
 
 

@@ -247,6 +247,29 @@ def _estimate(found: tuple[float, int, tuple[float, float] | None]) -> Estimate:
     return Estimate(value, se_from_interval(*iv) if iv else None, n)
 
 
+def _feature_share(before: bool) -> Any:
+    def compute(ctx: MetricContext, part: str | None) -> MetricResult:
+        from huracan.analytics.engine_moves import FEATURES_SQL, PREVIOUS_DAYS, feature_moves
+        from huracan.plugins.builtin.metrics.catalog import RANKS
+
+        moves = feature_moves(ctx)
+        rank = RANKS.index(part or RANKS[0])
+        if moves is None or len(moves.drift.moves) <= rank:
+            raise ctx.no_data(
+                f"no feature importances of {ctx.day.isoformat()} and of a training before it to compare",
+                FEATURES_SQL,
+                PREVIOUS_DAYS + 1,
+            )
+        move = moves.drift.moves[rank]
+        session = latest_session(ctx)
+        evaluated = session["eval_samples"] if session and session["session_id"] == moves.session_id else None
+        n = int(evaluated) if evaluated else None
+        return ctx.result(move.before if before else move.after, FEATURES_SQL, 2, days=PREVIOUS_DAYS + 1, n=n)
+
+    compute.__name__ = "feature_share_before" if before else "feature_share"
+    return compute
+
+
 def samples_total(ctx: MetricContext, part: str | None) -> MetricResult:
     row = _session(ctx)
     total = int(row["samples_historical"]) + int(row["samples_shadow"])
@@ -277,6 +300,8 @@ COMPUTE = {
     "samples_historical": _samples("samples_historical"),
     "samples_shadow": _samples("samples_shadow"),
     "samples_total": samples_total,
+    "feature_share": _feature_share(before=False),
+    "feature_share_before": _feature_share(before=True),
 }
 
 

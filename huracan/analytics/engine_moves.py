@@ -1,0 +1,182 @@
+"""What the Engine changed about itself on a day: feature importances and gate thresholds (#12).
+
+One definition each, read by the metrics that carry the numbers (``feature_share``,
+``gate_threshold_*`` in metrics.yaml) and by the digest's "What the Engine learned"
+section, which names the features and gates those numbers are about
+(:mod:`huracan.analytics.learned`):
+
+* **feature moves** — the day's latest ``feature_importance`` event against the one of
+  the training before it (up to 30 days back), each feature as its share of the model's
+  total |importance| (:func:`~huracan.analytics.learning.normalise_importances`: the scale
+  of ``learning features`` and the importance chart), largest |share change| first;
+* **threshold changes** — the Engine's ``config_change`` events that moved a gate's
+  threshold in a mode that day: the value before the day's first change, the value after
+  its last, who and why (the last change's);
+* **the what-if of a change** — the recorded decisions of the 7 days ending that day
+  replayed at the new and at the old threshold (:mod:`huracan.analytics.gate_whatif`), and
+  the threshold of the default grid that would have made the most.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from huracan.analytics.learning import FeatureDrift, feature_drift
+from huracan.analytics.metric_context import MetricContext
+
+__all__ = [
+    "FEATURES_SQL",
+    "PREVIOUS_DAYS",
+    "THRESHOLDS_SQL",
+    "WHATIF_DAYS",
+    "FeatureMoves",
+    "ThresholdChange",
+    "ThresholdWhatIf",
+    "feature_moves",
+    "threshold_changes",
+    "threshold_what_if",
+]
+
+#: How far back the previous training's importances are looked for.
+PREVIOUS_DAYS = 30
+#: The days of recorded decisions a threshold change is replayed on (ending on its day).
+WHATIF_DAYS = 7
+
+FEATURES_SQL = """SELECT day, ts, session_id, model_id, importances
+FROM v_feature_importance
+WHERE day BETWEEN {start} AND {end}
+ORDER BY ts, session_id"""
+
+THRESHOLDS_SQL = """SELECT day, ts, gate, mode, key, old_value, new_value, author, reason
+FROM v_config_change
+WHERE gate IS NOT NULL AND mode IS NOT NULL AND day BETWEEN {start} AND {end}
+ORDER BY ts, key"""
+
+
+@dataclass(frozen=True)
+class FeatureMoves:
+    """The day's importances against the previous training's."""
+
+    session_id: str
+    previous_session_id: str
+    drift: FeatureDrift
+
+
+def _importances(raw: Any) -> dict[str, float]:
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return {str(k): float(v) for k, v in dict(data).items()}
+
+
+def feature_moves(ctx: MetricContext) -> FeatureMoves | None:
+    """The feature moves of ``ctx.day`` (None without importances that day or before)."""
+
+    def build() -> FeatureMoves | None:
+        series = ctx.series(FEATURES_SQL, PREVIOUS_DAYS + 1)
+        today = series.get(ctx.day, [])
+        if not today:
+            return None
+        latest = today[-1]
+        earlier = [r for d in sorted(series) for r in series[d] if r["ts"] < latest["ts"]]
+        earlier = [r for r in earlier if r["session_id"] != latest["session_id"]]
+        if not earlier:
+            return None
+        prev = earlier[-1]
+        drift = feature_drift(_importances(prev["importances"]), _importances(latest["importances"]))
+        return FeatureMoves(str(latest["session_id"]), str(prev["session_id"]), drift)
+
+    return ctx.memo(("feature_moves", ctx.day), build)
+
+
+@dataclass(frozen=True)
+class ThresholdChange:
+    """A gate threshold the Engine moved on one day (first old value, last new value)."""
+
+    gate: str
+    mode: str
+    before: float
+    after: float
+    author: str
+    reason: str
+    changes: int
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, str):
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v)
+
+
+def threshold_changes(ctx: MetricContext) -> dict[str, ThresholdChange]:
+    """``{"gate.mode": change}`` of the numeric threshold changes logged on ``ctx.day``."""
+
+    def build() -> dict[str, ThresholdChange]:
+        out: dict[str, ThresholdChange] = {}
+        for r in ctx.daily(THRESHOLDS_SQL):
+            old, new = _number(r["old_value"]), _number(r["new_value"])
+            if new is None:
+                continue
+            part = f"{r['gate']}.{r['mode']}"
+            first = out.get(part)
+            before = first.before if first else old
+            if before is None:
+                continue
+            out[part] = ThresholdChange(
+                gate=str(r["gate"]),
+                mode=str(r["mode"]),
+                before=before,
+                after=new,
+                author=str(r["author"] or ""),
+                reason=str(r["reason"] or ""),
+                changes=(first.changes if first else 0) + 1,
+            )
+        return out
+
+    return ctx.memo(("threshold_changes", ctx.day), build)
+
+
+@dataclass(frozen=True)
+class ThresholdWhatIf:
+    """A change replayed on the decisions of the :data:`WHATIF_DAYS` days ending on its day."""
+
+    pnl_after: float
+    pnl_before: float
+    best_threshold: float | None
+    best_pnl: float | None
+    #: recorded decisions of that gate and mode in the window
+    decisions: int
+    #: of them, signals with a known outcome (what the P&L sums rest on)
+    with_outcome: int
+
+
+def threshold_what_if(ctx: MetricContext, part: str) -> ThresholdWhatIf | None:
+    """The what-if of the change of ``part`` ("gate.mode") on ``ctx.day`` (None: no change)."""
+    change = threshold_changes(ctx).get(part)
+    if change is None:
+        return None
+
+    def build() -> ThresholdWhatIf:
+        from huracan.analytics.gate_rows import gate_rows
+        from huracan.analytics.gate_whatif import replay
+
+        start = ctx.day - timedelta(days=WHATIF_DAYS - 1)
+        sel = gate_rows(ctx.cache.conn, start, ctx.day).select(change.gate, change.mode)
+        points, best = replay(sel, [change.after, change.before])
+        at = {p.threshold: p for p in points}
+        return ThresholdWhatIf(
+            pnl_after=at[change.after].pnl_bps,
+            pnl_before=at[change.before].pnl_bps,
+            best_threshold=best.threshold if best else None,
+            best_pnl=best.pnl_bps if best else None,
+            decisions=len(sel),
+            with_outcome=int(sel.has_outcome.sum()),
+        )
+
+    return ctx.memo(("threshold_what_if", ctx.day, part), build)

@@ -1,0 +1,258 @@
+"""What the Engine learned: first in every digest format, every number a bound claim (#12).
+
+On simulated data and on the sparse real-calendar fixture: the section exists and comes
+first after the headline; each line's numbers are the snapshot values they name and pass
+the council's verifier with zero failures; a threshold the Engine moved shows (from → to,
+who, the week's what-if); a day whose statistics rest on n below min_n has no statistic
+line; a change whose interval includes zero is never "improved".
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sparse_calendar import AUTOTUNE, AUTOTUNE_DAY, END, Sparse, build
+
+from huracan.analytics.format import format_value
+from huracan.analytics.learned import build_learned, render_learned
+from huracan.analytics.metrics import compute_snapshot
+from huracan.analytics.snapshot import Interval, MetricsSnapshot
+from huracan.config import Settings, load_config
+from huracan.council.placeholders import render
+from huracan.council.verifier import verify
+from huracan.digest.build import build_digest
+from huracan.digest.learned_view import LEARNED_TITLE, NOTHING
+from huracan.digest.render import render as render_digest
+from huracan.events import ConfigChange, Severity
+from huracan.plugins.manager import get_plugins
+from huracan.store import Store
+from huracan.testing import simulated_data_dir
+
+BUILTIN = ("huracan.plugins.builtin.metrics",)
+STAT_KINDS = {"model", "features", "modes", "gates", "live"}
+
+
+def _check_lines(snap: MetricsSnapshot) -> list[str]:
+    """Every line: placeholders name snapshot values, the published numbers are exactly those
+    values as formatted, and the council's verifier passes every claim. Returns the lines."""
+    published, withheld = render_learned(snap)
+    assert withheld == [], (snap.date, withheld)
+    assert len(published) == len(snap.learned)
+    for line, text in zip(snap.learned, published, strict=True):
+        r = render(line["text"], snap)
+        assert r.errors == [], r.errors
+        assert r.text == text  # nothing relabelled, nothing removed
+        for span in r.spans:
+            m = snap.metrics[span.metric_id]
+            assert span.metric_id in line["metric_ids"]
+            assert text[span.start : span.end] == format_value(m, span.which)  # type: ignore[arg-type]
+        report = verify(r.text, snap, r.spans)
+        assert report.ok, (text, report.problems())
+        assert report.numbers and all(n.metric_id for n in report.numbers if n.kind == "number"), text
+        for mid in line["metric_ids"]:
+            assert snap.metrics[mid].judged, (mid, snap.metrics[mid].n, snap.metrics[mid].min_n)
+    return published
+
+
+def _first_after_headline(snap: MetricsSnapshot, cfg: Settings) -> None:
+    digest = build_digest(snap, None, None, cfg, charts=False)
+    assert digest.sections[0].key == "learned" and digest.sections[0].title == LEARNED_TITLE
+    out = render_digest(digest)
+    for text in (out.markdown, out.text, out.html, out.telegram[0]):
+        head = text.index(digest.verdict.headline.split()[0])
+        at = text.index(LEARNED_TITLE)
+        assert head < at, "the section comes after the headline"
+        for title in ("Learning progress", "Shadow trading by mode"):  # the verdict names no section
+            if title in text:
+                assert at < text.index(title), title
+    headings = [line for line in out.markdown.splitlines() if line.startswith("## ")]
+    assert LEARNED_TITLE in headings[0], headings
+    embeds = out.discord[0].payload["embeds"]
+    assert embeds[1]["title"] == LEARNED_TITLE  # the verdict embed, then this
+    first_note = digest.sections[0].notes[0]
+    assert first_note.split()[0] in out.text
+
+
+# --- simulated data ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulated_data_dir(tmp_path_factory.mktemp("learned") / "data", days=9, signals_per_day=300, seed=5)
+
+
+def test_simulated_days_open_with_verified_lines(sim: Path) -> None:
+    cfg = load_config(data_dir=sim)
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    kinds: set[str] = set()
+    with Store.open(cfg, read_only=True) as store:
+        last = store.last_day()
+        assert last is not None
+        for k in range(3):
+            snap = compute_snapshot(store, last - timedelta(days=k), plugins, cfg)
+            _check_lines(snap)
+            kinds |= {line["kind"] for line in snap.learned}
+        _first_after_headline(snap, cfg)
+    assert {"model", "features"} <= kinds, kinds
+
+
+def test_a_threshold_the_engine_moved_shows_with_its_what_if(sim: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(sim, data)
+    cfg = load_config(data_dir=data)
+    with Store.open(cfg) as store:
+        day = store.last_day()
+        assert day is not None
+        at = datetime.combine(day, time(12), tzinfo=UTC)
+        store.write_events(
+            [
+                ConfigChange(ts=at, severity=Severity.WARNING, key="gates.cost_gate.thresholds.scalp", old_value=6.0,
+                             new_value=4.5, author="engine-autotune", reason="pass rate too low: loosened",
+                             gate="cost_gate", mode="scalp"),
+            ]
+        )  # fmt: skip
+        snap = compute_snapshot(store, day, get_plugins(cfg, entry_points=False, default_plugins=BUILTIN), cfg)
+    lines = _check_lines(snap)
+    (moved,) = [t for t, line in zip(lines, snap.learned, strict=True) if line["kind"] == "thresholds"]
+    assert "cost_gate threshold in scalp mode (by engine-autotune)" in moved
+    assert "was 6.000" in moved and "is 4.500" in moved
+    assert "“pass rate too low: loosened”" in moved
+    # hundreds of decisions a day: the week's what-if is judged and said
+    wi = snap.metrics["gate_threshold_whatif_bps.cost_gate.scalp"]
+    assert wi.judged and format_value(wi) in moved
+    assert format_value(snap.metrics["gate_threshold_whatif_before_bps.cost_gate.scalp"]) in moved
+    assert "Best threshold on the what-if grid" in moved
+
+
+# --- the sparse real-calendar fixture ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sparse() -> Sparse:
+    return build()
+
+
+@pytest.fixture(scope="module")
+def sparse_store(tmp_path_factory: pytest.TempPathFactory, sparse: Sparse) -> Iterator[tuple[Any, Settings]]:
+    cfg = load_config(data_dir=tmp_path_factory.mktemp("sparse-learned") / "data")
+    with Store.open(cfg) as store:
+        store.write_events(sparse.events)
+        yield store, cfg
+
+
+def test_sparse_calendar_days_omit_what_rests_on_too_little(sparse_store: tuple[Any, Settings]) -> None:
+    store, cfg = sparse_store
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    seen = {"closed": 0, "tiny": 0, "judged_model": 0, "threshold": 0}
+    for d in [AUTOTUNE_DAY + timedelta(days=k) for k in range(-9, 10)] + [END]:
+        snap = compute_snapshot(store, d, plugins, cfg)
+        lines = _check_lines(snap)
+        kinds = [line["kind"] for line in snap.learned]
+        auc = snap.metrics["model_auc"]
+        if snap.calendar is not None and not snap.calendar.trading:
+            seen["closed"] += 1
+            assert not STAT_KINDS & set(kinds), (d, lines)
+            digest = build_digest(snap, None, None, cfg, charts=False)
+            assert digest.sections[0].notes == (NOTHING,)
+        if auc.n is not None and auc.n < auc.min_n:
+            # n = 1, 2, 3, 8 or 40 predictions: no model or feature statistic is said
+            seen["tiny"] += 1
+            assert "model" not in kinds and "features" not in kinds, (d, auc.n, lines)
+        if "model" in kinds:
+            seen["judged_model"] += 1
+        if d == AUTOTUNE_DAY:
+            gate, mode, old, new, author, _ = AUTOTUNE
+            (moved,) = [t for t, k in zip(lines, kinds, strict=True) if k == "thresholds"]
+            assert f"The Engine changed the {gate} threshold in {mode} mode (by {author})." in moved
+            assert f"was {old:.3f}" in moved and f"is {new:.3f}" in moved
+            # the reason has the Engine's own numbers: pointed to, not restated
+            assert "huracan gates history" in moved
+            seen["threshold"] += 1
+            _first_after_headline(snap, cfg)
+    assert seen["closed"] >= 4 and seen["tiny"] >= 5 and seen["threshold"] == 1, seen
+    assert seen["judged_model"] >= 1, seen
+
+
+def test_a_single_prediction_day_has_no_statistic_line(sparse_store: tuple[Any, Settings], sparse: Sparse) -> None:
+    store, cfg = sparse_store
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    ones = [
+        e.ts.date()
+        for e in sparse.events
+        if e.type == "calibration" and len(e.predictions) == 1 and e.ts.date() != AUTOTUNE_DAY  # type: ignore[attr-defined]
+    ]
+    assert ones
+    snap = compute_snapshot(store, ones[0], plugins, cfg)
+    assert snap.metrics["model_brier"].n == 1 and snap.metrics["model_brier"].value is not None  # AUC: one class
+    assert not STAT_KINDS & {line["kind"] for line in snap.learned}, snap.learned
+    _check_lines(snap)
+
+
+# --- the AUC's wording comes from its interval ------------------------------------------
+
+
+def _with_change(snap: MetricsSnapshot, value: float, low: float, high: float, n: int) -> MetricsSnapshot:
+    m = snap.metrics["model_auc_change"].model_copy(
+        update={"value": value, "n": n, "interval": Interval(low=low, high=high, method="normal")}
+    )
+    out = snap.model_copy(update={"metrics": {**snap.metrics, "model_auc_change": m}})
+    out.learned = build_learned(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_snapshot(sim: Path) -> MetricsSnapshot:
+    cfg = load_config(data_dir=sim)
+    with Store.open(cfg, read_only=True) as store:
+        last = store.last_day()
+        assert last is not None
+        return compute_snapshot(store, last, get_plugins(cfg, entry_points=False, default_plugins=BUILTIN), cfg)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    delta=st.floats(-0.2, 0.2).filter(lambda v: abs(v) > 0.002),
+    half=st.floats(0.001, 0.3),
+    n=st.integers(1, 2000),
+)
+def test_an_auc_move_is_improved_only_beyond_noise(
+    base_snapshot: MetricsSnapshot, delta: float, half: float, n: int
+) -> None:
+    snap = _with_change(base_snapshot, delta, delta - half, delta + half, n)
+    m = snap.metrics["model_auc_change"]
+    lines, withheld = render_learned(snap)
+    assert withheld == []
+    said = " ".join(t for t, line in zip(lines, snap.learned, strict=True) if "model_auc_change" in line["metric_ids"])
+    if n < m.min_n:
+        assert said == ""  # n below min_n: no line at all
+    elif delta - half > 0:
+        assert said.endswith("beyond noise, in the new model's favour."), said
+    elif delta + half < 0:
+        assert said.endswith("beyond noise, against the new model."), said
+    else:
+        assert said.endswith(": not beyond noise.") and "favour" not in said and "improved" not in said, said
+
+
+def test_learned_lines_survive_the_snapshot_json(base_snapshot: MetricsSnapshot) -> None:
+    # The archive keeps the snapshot: a digest re-rendered from it says the same.
+    again = MetricsSnapshot.model_validate(json.loads(base_snapshot.model_dump_json()))
+    assert render_learned(again) == render_learned(base_snapshot)
+
+
+def test_a_hostile_feature_name_is_a_name(base_snapshot: MetricsSnapshot) -> None:
+    from huracan.analytics.learned import _features
+
+    lines = _features(base_snapshot, ["{model_auc} <b>x</b> 7.5", "a", "b"])
+    assert lines, "the demo day's feature shares are judged"
+    assert "{model_auc}" not in lines[0]["text"] and "<b>" not in lines[0]["text"]
+    snap = base_snapshot.model_copy(update={"learned": lines})
+    published, withheld = render_learned(snap)
+    assert withheld == [] and "feature model_auc_b_x_b_7.5." in published[0]
