@@ -111,7 +111,7 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
         importances={k: float(v) for k, v in importances.items()},
         notes=meta.notes,
         judged_on=judged,
-        session_id=session[0]["session_id"] if session else None,
+        session_id=session["session_id"] if session is not None else None,
     )
 
 
