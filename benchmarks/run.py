@@ -3,7 +3,9 @@
 Each row is a figure, the baseline it is compared with (measured in the same run), their
 ratio, the target and whether it is met. ``results.json`` is a list of those rows (with
 ``name, value, unit, baseline_name, baseline_value, ratio, target, met``, a ``note`` saying
-how it was measured, and the machine and its load). ``BENCH_QUICK=1`` (``make
+how it was measured, and the machine, its load and the part that measured it). Each part's
+table is printed and ``results.json`` written as soon as the part ends; ``--only`` replaces
+the rows it measures and keeps the others. ``BENCH_QUICK=1`` (``make
 bench-quick``) runs smaller volumes in under three minutes.
 
     .venv/bin/python benchmarks/run.py [--quick] [--only ingest,http,reads]
@@ -16,8 +18,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -85,6 +89,16 @@ def archive_rows() -> list[Row]:
     return out
 
 
+def _merge(path: Path, fresh: list[dict[str, Any]], names: set[str]) -> list[dict[str, Any]]:
+    """``fresh`` rows replace the rows of the same name in ``path``; rows of parts not run stay."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = []
+    kept = [r for r in old if isinstance(r, dict) and r.get("name") not in names]
+    return kept + fresh
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0"))
@@ -94,36 +108,45 @@ def main() -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     started = time.perf_counter()
     parts = args.only.split(",")
-    rows: list[Row] = []
+    runners: dict[str, Callable[[], list[Row]]] = {}
     if "ingest" in parts:
         from benchmarks import ingest
 
-        rows += ingest.rows(args.quick)
+        runners["ingest"] = lambda: ingest.rows(args.quick)
     if "http" in parts:
         from benchmarks import http_ingest
 
-        rows += http_ingest.rows(args.quick)
+        runners["http"] = lambda: http_ingest.rows(args.quick)
     if "reads" in parts:
         from benchmarks import reads
 
-        rows += reads.rows(args.quick)
+        runners["reads"] = lambda: reads.rows(args.quick)
     if "archive" in parts and not args.quick:
-        rows += archive_rows()
-    info = machine()
-    info.update(
-        {
-            "quick": args.quick,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-    )
-    out = [dict(r.as_dict(), run=info) for r in rows]
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
+        runners["archive"] = archive_rows
+    rows: list[Row] = []
+    out: list[dict[str, Any]] = []
+    for part, run in runners.items():
+        t0 = time.perf_counter()
+        got = run()
+        rows += got
+        info = machine()
+        info.update(
+            {
+                "part": part,
+                "quick": args.quick,
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
+        )
+        out += [dict(r.as_dict(), run=info) for r in got]
+        # Written after every part: a long part (the archive on moto S3) never hides the others.
+        args.out.write_text(json.dumps(_merge(args.out, out, {r.name for r in rows}), indent=2) + "\n")
+        print(f"[{part}: {info['seconds']} s, load {info['load_average']}]\n{table(got)}\n", flush=True)
     print(table(rows))
     print(
         f"\n{len(rows)} rows, {sum(1 for r in rows if r.met)} targets met, "
-        f"{sum(1 for r in rows if r.met is False)} not; {info['seconds']} s on {info['cpus']} cpus "
-        f"({info['cpu_model']}), load {info['load_average']}; written to {args.out}"
+        f"{sum(1 for r in rows if r.met is False)} not; {round(time.perf_counter() - started, 1)} s on "
+        f"{os.cpu_count()} cpus; written to {args.out} (rows of parts not run are kept)"
     )
     for r in rows:
         if r.note:

@@ -148,6 +148,21 @@ def test_every_python_validator_of_the_events_has_a_vectorised_form() -> None:
     assert names <= set(MODEL_CHECKS) | set(COLUMN_CHECKS)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(valid_line, min_size=1, max_size=4),
+    seps=st.lists(st.sampled_from(["\n", "\r\n", "\n\n", "\n \n", "\n\t\n", " \n", "\n\x0c\n"]), min_size=4),
+    tail=st.sampled_from(["", "\n", "\r\n", "\n\n  "]),
+)
+def test_ndjson_line_breaks_and_blank_lines_are_framed_like_the_line_by_line_path(
+    lines: list[str], seps: list[str], tail: str
+) -> None:
+    # The plain "\n" framing is one replace; any other break or blank line takes the split.
+    body = "".join(line + sep for line, sep in zip(lines, seps, strict=False))[: -len(seps[len(lines) - 1])] + tail
+    assert_same(body.encode(), "application/x-ndjson")
+    assert parse_columns(body.encode(), "application/x-ndjson").accepted == len(lines)
+
+
 def test_a_line_holding_two_events_is_not_taken_as_two() -> None:
     one = json.dumps(POOL["signal"][0])
     assert validate_to_arrow(f"[{one},{one}]".encode(), 1) is None

@@ -33,6 +33,13 @@ NEAR_MISSES: list[tuple[str, Any]] = [
     ("ts", 1762416000),  # a unix time: pydantic's lax mode
     ("ts", "9999-12-31T23:59:59Z"),  # the future (issue 12)
     ("ts", "0001-01-01T00:00:00+05:00"),  # before datetime's range once in UTC
+    ("ts", "0000-01-01T00:00:00Z"),  # year 0: Arrow's cast alone would take it
+    ("ts", "2025-02-29T08:00:00Z"),
+    ("ts", "2024-02-29T08:00:00.000001-23:59"),
+    ("ts", "2025-11-06T08:00:60Z"),
+    ("ts", "2025-11-06T24:00:00Z"),
+    ("ts", "2025-11-06T08:00:00+24:00"),
+    ("ts", "2025-11-06T08:00:00+05"),
     ("schema_version", 1.0),
     ("schema_version", "1"),
     ("schema_version", 2**31),
@@ -232,3 +239,28 @@ def test_log_dicts_queues_valid_payloads_as_tables_and_refuses_a_bad_batch_whole
         with pytest.raises(ValueError, match=r"2 invalid payload\(s\), none queued: payload 8: mode: .*unknown mode"):
             lg.log_dicts(bad)
     assert sink.rows == len(payloads) and {t for t, _ in sink.tables} == {"signal", "gate_decision"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    when=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    offset_min=st.integers(-(24 * 60 - 1), 24 * 60 - 1),
+    digits=st.integers(0, 6),
+    sep=st.sampled_from("T "),
+)
+def test_times_parsed_in_arrow_equal_pydantics(when: datetime, offset_min: int, digits: int, sep: str) -> None:
+    # Plain RFC 3339 times are parsed by Arrow's cast in C: the same instant pydantic gives.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pydantic import AwareDatetime, TypeAdapter
+
+    from huracan.daemon.wire import _RFC3339, _timestamps
+
+    sign, m = ("+" if offset_min >= 0 else "-"), abs(offset_min)
+    frac = f".{when.microsecond:06d}"[: digits + 1] if digits else ""
+    text = f"{when.year:04d}-{when:%m-%d}{sep}{when:%H:%M:%S}{frac}{sign}{m // 60:02d}:{m % 60:02d}"
+    assert pc.all(pc.match_substring_regex(pa.array([text]), _RFC3339)).as_py()  # Arrow's way, not msgspec's
+    expected = TypeAdapter(AwareDatetime).validate_python(text)
+    got = _timestamps([text, None])
+    assert got.null_count == 1
+    assert got[0].value == (expected - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1), text
