@@ -45,6 +45,23 @@ def cpu_seconds_tree(pid: int) -> float:
     return total
 
 
+def wait_idle(pid: int, quiet_s: float = 1.0, timeout_s: float = 180.0) -> float:
+    """Wait until ``pid`` (and its children) used < 5 % of a CPU for ``quiet_s``; the seconds waited.
+
+    A freshly started daemon catches up missed nightly runs: a read timed meanwhile would
+    measure the catch-up, not the read.
+    """
+    import time
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        c0 = cpu_seconds_tree(pid)
+        time.sleep(quiet_s)
+        if cpu_seconds_tree(pid) - c0 < 0.05 * quiet_s:
+            break
+    return time.monotonic() - t0
+
+
 def rss_mb_of(pid: int) -> float:
     """Resident memory of ``pid`` in MiB."""
     with open(f"/proc/{pid}/statm") as f:

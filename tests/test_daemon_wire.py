@@ -9,7 +9,7 @@ valid event of every type is taken by the wire decoder (so the speed is real).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -264,3 +264,23 @@ def test_times_parsed_in_arrow_equal_pydantics(when: datetime, offset_min: int, 
     got = _timestamps([text, None])
     assert got.null_count == 1
     assert got[0].value == (expected - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1), text
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(seconds=1, microseconds=7))],
+    ids=["utc", "+05:30", "sub-second offset"],
+)
+def test_log_dicts_times_in_any_zone_are_stored_as_parse_event_stores_them(zone: Any) -> None:
+    # UTC datetimes are converted by Arrow in C; any other zone exactly, in Python.
+    payloads = [as_payload(json.dumps(p)) for p in POOL["signal"][:5]]
+    for i, p in enumerate(payloads):
+        p["ts"] = datetime(2025, 11, 6, 8, 0, i, 123457, tzinfo=UTC).astimezone(zone)
+    from huracan.daemon.wire import convert_payloads
+    from huracan.events import parse_event
+    from huracan.store.schema import events_to_arrow
+
+    got = convert_payloads(payloads)
+    assert got is not None, "the fast path declined plain valid payloads"
+    expected = events_to_arrow([parse_event(dict(p)) for p in payloads], "signal")
+    assert got["signal"].equals(expected), (got["signal"]["ts"], expected["ts"])

@@ -200,7 +200,7 @@ def _struct(schema: dict[str, Any], tag: str | None, text_ts: bool = True) -> tu
             raise Unsupported(f"datetime in {name} is not a timestamp column")
         checks += [_on_column(name, c) for c in tf.checks] + [_on_items(name, c) for c in tf.item_checks]
         fields.append((name, tf.tp) if default is msgspec.NODEFAULT else (name, tf.tp, default))
-    kwargs: dict[str, Any] = {"forbid_unknown_fields": True, "kw_only": True}
+    kwargs: dict[str, Any] = {"forbid_unknown_fields": True, "kw_only": True, "gc": False}
     if tag is not None:
         kwargs.update(tag_field="type", tag=tag)
     return msgspec.defstruct(schema.get("model_name", "Model"), fields, **kwargs), checks
@@ -307,8 +307,10 @@ def _timestamps(values: Sequence[Any]) -> pa.Array:
             parsed = msgspec.convert(present, _AWARE)
         except msgspec.ValidationError:
             raise _Doubt("not an RFC 3339 time msgspec reads") from None
+    elif {v.tzinfo for v in present} == {UTC}:
+        return pa.array(values, type=_TIMESTAMP)  # datetimes in UTC: converted in C, exactly
     else:
-        parsed = present
+        parsed = present  # other zones (Arrow drops an offset's sub-second part): exact in Python
     micros = iter([(v - _EPOCH) // _ONE_US for v in parsed])
     ints = [next(micros) if v is not None else None for v in values] if len(present) < len(values) else list(micros)
     return pa.array(ints, type=pa.int64()).view(_TIMESTAMP)
