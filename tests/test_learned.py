@@ -256,3 +256,56 @@ def test_a_hostile_feature_name_is_a_name(base_snapshot: MetricsSnapshot) -> Non
     snap = base_snapshot.model_copy(update={"learned": lines})
     published, withheld = render_learned(snap)
     assert withheld == [] and "feature model_auc_b_x_b_7.5." in published[0]
+
+
+def test_learning_summary_says_the_digests_lines(sim: Path, base_snapshot: MetricsSnapshot) -> None:
+    from typer.testing import CliRunner
+
+    from huracan.cli import app
+
+    day = base_snapshot.date.isoformat()
+    res = CliRunner().invoke(app, ["--data-dir", str(sim), "learning", "summary", "--json", "--date", day])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["learned"] == render_learned(base_snapshot)[0] != []
+    res = CliRunner().invoke(app, ["--data-dir", str(sim), "learning", "summary", "--date", day])
+    assert res.exit_code == 0 and "What the Engine learned" in res.stdout
+
+
+def test_a_regime_move_is_the_regimes_trades(sim: Path, base_snapshot: MetricsSnapshot) -> None:
+    import numpy as np
+
+    cfg = load_config(data_dir=sim)
+    day = base_snapshot.date
+    with Store.open(cfg, read_only=True) as store:
+        rows = store.cursor().execute(
+            "SELECT day, regime, return_bps FROM v_shadow_outcome WHERE NOT counterfactual "
+            "AND day BETWEEN ? AND ?", [day - timedelta(days=7), day],
+        ).fetchall()  # fmt: skip
+    by: dict[str, tuple[list[float], list[float]]] = {}
+    for d, regime, r in rows:
+        by.setdefault(regime, ([], []))[0 if d == day else 1].append(r)
+    moves = sorted(
+        ((np.mean(a) - np.mean(b), g, min(len(a), len(b))) for g, (a, b) in by.items() if a and b),
+        key=lambda t: (-abs(t[0]), t[1]),
+    )
+    assert moves
+    for k, (delta, _, n) in enumerate(moves[:3], 1):
+        m = base_snapshot.metrics[f"regime_return_change.top{k}"]
+        assert m.value == pytest.approx(delta, abs=1e-9) and m.n == n
+    for line in base_snapshot.learned:
+        if line["kind"] == "regimes":
+            (mid,) = line["metric_ids"]
+            regime = moves[int(mid[-1]) - 1][1]
+            assert f"regime {regime}," in line["text"]
+
+
+def test_a_name_the_verifier_cannot_read_withholds_its_line(base_snapshot: MetricsSnapshot) -> None:
+    from huracan.analytics.learned import _features
+
+    lines = _features(base_snapshot, ["1e999999999", "a", "b"])
+    snap = base_snapshot.model_copy(update={"learned": lines})
+    published, withheld = render_learned(snap)
+    # the verifier reads "1e999999999" as a number it cannot hold: that line is withheld,
+    # the others are published, and nothing goes out unverified
+    assert withheld == ["a features line could not be verified (OverflowError)"]
+    assert len(published) == len(lines) - 1 and not any("1e999999999" in p for p in published)

@@ -14,15 +14,21 @@ section, which names the features and gates those numbers are about
   its last, who and why (the last change's);
 * **the what-if of a change** — the recorded decisions of the 7 days ending that day
   replayed at the new and at the old threshold (:mod:`huracan.analytics.gate_whatif`), and
-  the threshold of the default grid that would have made the most.
+  the threshold of the default grid that would have made the most;
+* **regime moves** — per market regime, the average return of the shadow trades closed
+  that day against those closed in the 7 days before (close-day grouping, as every
+  shadow metric), with a Welch 95 % interval of the difference, largest |change| first.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+import numpy as np
 
 from huracan.analytics.learning import FeatureDrift, feature_drift
 from huracan.analytics.metric_context import MetricContext
@@ -30,12 +36,16 @@ from huracan.analytics.metric_context import MetricContext
 __all__ = [
     "FEATURES_SQL",
     "PREVIOUS_DAYS",
+    "REGIME_DAYS",
+    "REGIME_TRADES_SQL",
     "THRESHOLDS_SQL",
     "WHATIF_DAYS",
     "FeatureMoves",
+    "RegimeMove",
     "ThresholdChange",
     "ThresholdWhatIf",
     "feature_moves",
+    "regime_moves",
     "threshold_changes",
     "threshold_what_if",
 ]
@@ -180,3 +190,65 @@ def threshold_what_if(ctx: MetricContext, part: str) -> ThresholdWhatIf | None:
         )
 
     return ctx.memo(("threshold_what_if", ctx.day, part), build)
+
+
+#: The days before the report day a regime's trades are compared with.
+REGIME_DAYS = 7
+
+REGIME_TRADES_SQL = """SELECT day, regime, return_bps
+FROM v_shadow_outcome
+WHERE NOT counterfactual AND day BETWEEN {start} AND {end}
+ORDER BY day, ts, event_id"""
+
+
+@dataclass(frozen=True)
+class RegimeMove:
+    """A regime's average shadow return on the day minus over the 7 days before."""
+
+    regime: str
+    today: float
+    before: float
+    delta: float
+    #: Welch 95 % interval of ``delta`` (None with fewer than 2 trades on a side)
+    low: float | None
+    high: float | None
+    n_today: int
+    n_before: int
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
+    if a.size < 2 or b.size < 2:
+        return None
+    from huracan.analytics.stats import normal_quantile
+
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    half = normal_quantile(0.975) * se
+    d = float(a.mean() - b.mean())
+    return d - half, d + half
+
+
+def regime_moves(ctx: MetricContext) -> list[RegimeMove]:
+    """Every regime traded on ``ctx.day`` and in the 7 days before, largest |change| first."""
+
+    def build() -> list[RegimeMove]:
+        series = ctx.series(REGIME_TRADES_SQL, REGIME_DAYS + 1)
+        today: dict[str, list[float]] = {}
+        before: dict[str, list[float]] = {}
+        for d, rows in series.items():
+            into = today if d == ctx.day else before
+            for r in rows:
+                into.setdefault(str(r["regime"]), []).append(float(r["return_bps"]))
+        out = []
+        for regime in sorted(today.keys() & before.keys()):
+            a, b = np.array(today[regime]), np.array(before[regime])
+            iv = _welch(a, b)
+            out.append(
+                RegimeMove(
+                    regime=regime, today=float(a.mean()), before=float(b.mean()), delta=float(a.mean() - b.mean()),
+                    low=iv[0] if iv else None, high=iv[1] if iv else None, n_today=int(a.size), n_before=int(b.size),
+                )
+            )  # fmt: skip
+        out.sort(key=lambda m: (-abs(m.delta), m.regime))
+        return out
+
+    return ctx.memo(("regime_moves", ctx.day), build)

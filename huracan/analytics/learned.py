@@ -3,7 +3,8 @@
 A short list of what changed since yesterday (the previous training, for the model) and
 against the 7-day mean: the model (AUC, ECE, Brier with their significance), the
 feature-importance shares that moved most (the one share scale of the CLI and the chart),
-per-mode shadow performance moves that are significant, thresholds the Engine moved
+per-mode shadow performance moves that are significant, the market regimes whose
+average return moved most against the 7 days before, thresholds the Engine moved
 itself (from → to, who, why, and the week's what-if at the old and new threshold), gates
 that blocked more winners than losers with what the blocked signals would have made, and
 live vs shadow per mode with the model Hamilton traded.
@@ -139,6 +140,30 @@ def _modes(s: MetricsSnapshot, modes: list[str]) -> list[dict[str, Any]]:
     return said
 
 
+def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
+    from huracan.analytics.wording import interval_significance
+
+    out = []
+    for k, regime in enumerate(names[:3], 1):
+        mid = f"regime_return_change.top{k}"
+        m = s.get(mid)
+        if m is None or not m.judged or m.interval is None:
+            continue
+        beyond = interval_significance(m.interval.low, m.interval.high)
+        if k > 1 and not beyond:
+            continue  # the largest move always; the others only when they are beyond noise
+        out.append(
+            _line(
+                "regimes",
+                f"Regime move top{k}: regime {_ident(regime)}, against the 7 days before. "
+                f"Regime return change, top{k} is {{{mid}}}, with a 95 % interval of {{{mid}.low}} to {{{mid}.high}}"
+                + (": beyond noise." if beyond else ": not beyond noise."),
+                [mid],
+            )
+        )
+    return out
+
+
 def _thresholds(s: MetricsSnapshot, changes: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for part, c in sorted(changes.items()):
@@ -200,8 +225,9 @@ def _live(s: MetricsSnapshot, models: dict[str, list[str]]) -> list[dict[str, An
         mid = f"live_shadow_gap_bps.{mode}"
         if not _judged(s, mid):
             continue
-        ids = sorted(models[mode])
-        who = f"model {ids[0][:12]}" if len(ids) == 1 else "models " + ", ".join(i[:12] for i in ids)
+        # "sha-" keeps an all-digit prefix (309431539305) from reading as a number
+        ids = [f"sha-{_ident(i)[:12]}" for i in sorted(models[mode])]
+        who = f"model {ids[0]}" if len(ids) == 1 else "models " + ", ".join(ids)
         out.append(
             _line("live", f"Live vs shadow gap, {_ident(mode)} is {{{mid}}} on {{{mid}.n}} live trades ({who}).", [mid])
         )
@@ -219,16 +245,20 @@ def build_learned(snapshot: MetricsSnapshot, ctx: Any = None) -> list[dict[str, 
     the day: the names the numbers are about (features, gates, models) come from the same
     functions the metrics use. Without it only the lines that need no name are built.
     """
-    from huracan.analytics.engine_moves import feature_moves, threshold_changes
+    from huracan.analytics.engine_moves import feature_moves, regime_moves, threshold_changes
     from huracan.analytics.metric_context import NoDataError
     from huracan.events import known_gates, known_modes
 
-    moves, changes, rows = None, {}, []
+    moves, changes, rows, regimes = None, {}, [], []
     if ctx is not None:
         try:
             moves = feature_moves(ctx)
             changes = threshold_changes(ctx)
         except NoDataError:  # a store without those tables yet
+            pass
+        try:
+            regimes = [m.regime for m in regime_moves(ctx)]
+        except NoDataError:
             pass
         try:
             rows = ctx.cache.conn.execute(_LIVE_MODELS_SQL, [snapshot.date]).fetchall()
@@ -241,6 +271,7 @@ def build_learned(snapshot: MetricsSnapshot, ctx: Any = None) -> list[dict[str, 
         *_model(snapshot),
         *_features(snapshot, names),
         *_modes(snapshot, modes),
+        *_regimes(snapshot, regimes),
         *_thresholds(snapshot, changes),
         *_gates(snapshot, sorted(known_gates())),
         *_live(snapshot, live),
@@ -259,7 +290,11 @@ def render_learned(snapshot: MetricsSnapshot) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     withheld: list[str] = []
     for line in snapshot.learned:
-        out = publish(str(line.get("text", "")), snapshot)
+        try:
+            out = publish(str(line.get("text", "")), snapshot)
+        except Exception as exc:  # a name the verifier cannot read: withheld, never published unchecked
+            withheld.append(f"a {line.get('kind', '')} line could not be verified ({type(exc).__name__})")
+            continue
         if out.text.strip():
             lines.append(out.text.strip())
         withheld += [f.detail for f in out.flags]

@@ -39,9 +39,13 @@ def summary(
     data_dir: DataDirOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """The day's learning: samples trained, metric deltas vs the previous session, top feature moves."""
+    """The day's learning: what the Engine learned (the digest's lines), samples trained, metric
+    deltas vs the previous session, top feature moves."""
     from huracan.analytics.days import report_day
+    from huracan.analytics.learned import render_learned
     from huracan.analytics.learning import daily_summary
+    from huracan.analytics.metrics import compute_snapshot
+    from huracan.cli.plugins_cmd import load_plugins
     from huracan.daemon.access import open_reader
 
     cfg = settings(ctx, config, data_dir)
@@ -53,10 +57,16 @@ def summary(
                 hint="the Engine logs training_session after each retrain; `huracan demo` fills a store",
             )
         s = daily_summary(conn, day, cfg, top=top)
+        # The digest's "What the Engine learned" lines: the same snapshot, the same verifier.
+        learned, _ = render_learned(compute_snapshot(conn, day, load_plugins(cfg), cfg))
     if json:
-        print_json(s.to_dict())
+        print_json({**s.to_dict(), "learned": learned})
         return
     console.print(f"[bold]Learning on {day}[/] (UTC)")
+    if learned:
+        console.print("[bold]What the Engine learned[/] (as in the digest)")
+        for line in learned:
+            console.print(f"  • {safe(line, 400)}", highlight=False)
     if s.latest is None:
         console.print("no training session that day")
     else:

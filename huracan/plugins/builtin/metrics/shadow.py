@@ -132,7 +132,26 @@ def shadow_sortino_30d(ctx: MetricContext, part: str | None) -> MetricResult:
     return _annualised(ctx, downside=True)
 
 
+def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
+    from huracan.analytics.engine_moves import REGIME_DAYS, REGIME_TRADES_SQL, regime_moves
+    from huracan.plugins.builtin.metrics.catalog import RANKS
+
+    moves = regime_moves(ctx)
+    rank = RANKS.index(part or RANKS[0])
+    if len(moves) <= rank:
+        raise ctx.no_data(
+            f"fewer than {rank + 1} regime(s) traded both on {ctx.day.isoformat()} and in the {REGIME_DAYS} days before",
+            REGIME_TRADES_SQL,
+            REGIME_DAYS + 1,
+        )
+    m = moves[rank]
+    iv = None if m.low is None or m.high is None else (m.low, m.high, "normal")
+    rows = m.n_today + m.n_before
+    return ctx.result(m.delta, REGIME_TRADES_SQL, rows, days=REGIME_DAYS + 1, n=min(m.n_today, m.n_before), interval=iv)
+
+
 COMPUTE = {
+    "regime_return_change": regime_return_change,
     "shadow_trades": shadow_trades,
     "shadow_closed": shadow_closed,
     "shadow_win_rate": shadow_win_rate,
