@@ -265,7 +265,12 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
         for c0, c1 in clauses(text, unit, _breaks(text, unit, unit_hits, claims_at)):
             c_hits = [h for h in unit_hits if c0 <= h.start < c1]
             c_toks = [t for t in tokens if c0 <= t.start < c1]
-            mentions = lex.resolve(text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention)
+            # "… 105 live trades and won 53.3 % of them": a clause that begins "and <verb>" shares
+            # its sentence's subject (Hamilton's win rate)
+            subject = unit.start if c0 > unit.start and re.match(r"\s*(?:and|with)\s", text[c0:c1]) else None
+            mentions = lex.resolve(
+                text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention, subject=subject
+            )
             clause_text = _blank(text, hit_spans, c0, c1)
             named = mentions
             mentions = _drop_denominators(mentions, text, c0, unit_of)
@@ -290,6 +295,13 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
                 if mention is not None and mention.end <= tok.start and (q := _TRAILING_Q.match(after)):
                     mention = lex.retarget(mention, q.group(1)) or mention
+                elif (
+                    mention is not None
+                    and mention.end <= tok.start
+                    and (q := re.match(r"^\s+([A-Za-z][\w']*)\b(?!\s+(?:of|than|to|from)\b)", after_raw))
+                    and (r := lex.retarget(mention, q.group(1))) is not None
+                ):
+                    mention = r  # "Of the 1,020 signals, 153 passed and 867 blocked"
                 elif mention is not None and (q := _LEADING_Q.search(_cell(text[prev_end : tok.start], before=True))):
                     # the word may itself name a metric ("passed"): then it re-reads the one before it
                     earlier = [m for m in mentions if m.end <= tok.start and m.start < mention.start]

@@ -44,6 +44,10 @@ _BACK_LINK = re.compile(
 
 
 _SUBJECT_START = re.compile(r"^[\W_]*(?:(?:the|a|an|today|on \w+)\W+)?$", re.I)
+_NOT_QUALIFIERS = frozenset(
+    {"from", "to", "of", "at", "on", "in", "by", "and", "or", "with", "for", "than", "the", "a", "an", "its", "vs"}
+    | {"their", "maximum", "minimum", "max", "min", "target", "ideal", "goal", "floor", "cap", "ceiling", "limit"}
+)
 _FUNCTION_WORDS = frozenset({"of", "on", "in", "for", "at", "to", "from", "by", "with", "the", "a", "an", "and", "or"})
 _AUX = {"was", "were", "is", "are", "got", "been", "be", "being"}
 _SEP = r"(?:[\s\-]+(?:was|were|is|are|got|been|being)(?=[\s\-]))?[\s\-]+"
@@ -230,16 +234,22 @@ class Lexicon:
         hits: list[Hit],
         numbers: Iterable[tuple[int, int]] = (),
         previous: Mention | None = None,
+        subject: int | None = None,
     ) -> list[Mention]:
         """The mentions of one clause: families qualified, parts attached, ellipses resolved.
 
         ``hits`` are the clause's hits; ``numbers`` the spans of its numbers (a number
         ends a qualifier's reach); ``previous`` the sentence's last mention before this
-        clause (a part word with no family of its own refers back to it).
+        clause (a part word with no family of its own refers back to it); ``subject`` where
+        the sentence whose subject this clause shares begins.
         """
         c0, c1 = clause
         nums = list(numbers)
         quals = self.qualifiers(text, c0, c1)
+        if subject is not None:
+            lead = [q for q in self.qualifiers(text, subject, c0) if _SUBJECT_START.match(text[subject : q[0]])]
+            quals = lead + quals
+            c0 = subject
         fam_hits = [h for h in hits if h.kind in ("family", "member")]
         slot_hits = [h for h in hits if h.kind in ("part", "total")]
         used: set[int] = set()
@@ -298,6 +308,8 @@ class Lexicon:
     def retarget(self, mention: Mention, qualifier: str) -> Mention | None:
         """``mention`` re-read with a qualifier that follows it ("… for the shadow book")."""
         q = qualifier.lower().removesuffix("'s")
+        if q in _NOT_QUALIFIERS:
+            return None  # "78 from 156", "0.10 maximum": a preposition or a target word, not "shadow"/"p95"
         base = mention.key.partition(" ")[2]
         owners = self.prefix.get(mention.key, {}).get(q) or self.prefix.get(base, {}).get(q)
         if not owners or mention.family in owners:

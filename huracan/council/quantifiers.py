@@ -50,7 +50,9 @@ _DIMENSION = re.compile(
 _NOT_QUANTITY = re.compile(r"^\s*(?:significant|longer|more than|less than|fewer than|change|sign|evidence)\b", _I)
 #: Words that make "all"/"every" a determiner of something else ("of all signals").
 _OBJECT = re.compile(
-    r"(?:\b(?:of|on|across|over|for|in|at|to|from|by|among|with|than|through|past|under|above|below|and\s+not)\s+)$", _I
+    r"(?:\b(?:of|on|across|over|for|in|at|to|from|by|among|with|than|through|past|under|above|below|and\s+not|"
+    r"passed|cleared|survived|crossed)\s+)$",
+    _I,
 )
 _TOTAL_GAP = re.compile(r"^\s*(?:of\s+)?(?:the\s+|its\s+|their\s+|today's\s+|Hamilton's\s+)?(?P<num>[\d,]+\s+)?$", _I)
 _PARTITION = re.compile(r"^\s+(?:out\s+)?of\s+(?:the\s+|all\s+|its\s+|their\s+|today's\s+|[A-Z]\w*'s\s+)?$")
