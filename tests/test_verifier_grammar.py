@@ -164,6 +164,21 @@ def test_readiness_wording_is_checked_against_readiness(text: str, snap: Metrics
 # --- placeholders, ranges, tables ------------------------------------------------------------
 
 
+def test_a_wrong_field_placeholder_prints_its_field() -> None:
+    from huracan.council.placeholders import render
+
+    # the words don't say which field: the field's label is printed, and the sentence removed
+    assert render("The AUC was {model_auc.high}.", A).text == "The AUC was 0.727 (interval high)."
+    assert render("The shadow win rate today was {shadow_win_rate.prev}.", A).text.endswith("(yesterday).")
+    # the words say it: no label (the offline council's own sentences read as before)
+    for text in (
+        "Model AUC: {model_auc} (interval {model_auc.low}–{model_auc.high}).",
+        "AUC is {model_auc} from only {model_auc.n} observations; the interval runs from {model_auc.low} to {model_auc.high}.",
+        "AUC is {model_auc} against a minimum of {model_auc.target_min} ({model_auc.delta_1d} vs yesterday).",
+    ):
+        assert "(interval high)" not in render(text, A).text and ok(text, A), text
+
+
 def test_a_wrong_field_placeholder_is_read_by_its_words() -> None:
     assert not ok("The AUC was {model_auc.high}.", A)
     assert not ok("The shadow win rate today was {shadow_win_rate.prev}.", A)

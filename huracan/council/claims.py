@@ -26,6 +26,7 @@ from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.cues import Roles, is_change, negative_word, roles_for, scope_of, sign_hint
 from huracan.council.dates import DateToken, allowed_dates, find_dates, what_date
 from huracan.council.direction import DirectionWord, find_direction_words
+from huracan.council.layout import cell, column_roles, is_range, range_roles
 from huracan.council.lexicon import Hit, Lexicon, Mention, lexicon_for
 from huracan.council.numbers import COUNT_NOUNS, NumberToken, extract_numbers
 from huracan.council.placeholders import RenderedSpan
@@ -36,7 +37,6 @@ from huracan.council.segments import Unit, clauses, units
 __all__ = ["Claims", "DateClaim", "DirectionClaim", "NumberClaim", "find_claims"]
 
 _PRONOUN = re.compile(r"\b(?:it|its|it's|this|that|which|the figure|the rate|the metric|the value|the number)\b", re.I)
-_RANGE = re.compile(r"^\s?(?:[–—-]|and)\s?$")
 _JOIN = re.compile(r"^\s*(?:,|and|&|as well as|plus|or)\s*(?:the\s+|its\s+)?(?:and\s+)?$", re.I)
 _DENOMINATOR = re.compile(
     r"(?:(?:%|percent|pct|share|proportion|fraction|half|third|quarter)\s+of|\b(?:on|over|across|among))\s+"
@@ -140,64 +140,6 @@ def _fits(tok: NumberToken, unit: str, change: bool) -> bool:
     return tok.unit in _UNITS_OK.get(unit, {""})
 
 
-_RANGEISH = frozenset({"low", "high", "target_min", "target_max", "target_ideal", "level"})
-_BAND = frozenset({"low", "high", "target_min", "target_max"})
-
-
-def _is_range(sep: str, first: Roles) -> bool:
-    """ "0.65–0.70", "5.3 % to 8.4 %" after interval words: two ends of one range."""
-    if re.match(r"^\s?[–—-]\s?$", sep):
-        return True
-    return first.specific and first.fields <= _RANGEISH and bool(re.match(r"^\s?(?:to|and)\s?$", sep))
-
-
-def _range_roles(first: Roles, whole: Roles) -> Roles:
-    fields = set(first.fields if first.specific else ()) | set(whole.fields if whole.specific else ())
-    if not fields or fields <= {"value"}:
-        return Roles(_BAND, specific=True)
-    if fields & {"low", "high"}:
-        fields |= {"target_min", "target_max"}  # "the desk's 20–200 range": a band of targets too
-    return Roles(frozenset(fields), specific=True)
-
-
-_N_HEADER = re.compile(
-    r"^\W*(?:n|count|obs(?:ervations)?|samples?|sample size|trades|signals|blocks|decisions)\W*$", re.I
-)
-
-
-def _column_roles(
-    text: str, unit: Unit, tok: NumberToken, roles: Roles, metric_unit: str, earlier: list[NumberClaim],
-    previous_day: bool,
-) -> Roles:  # fmt: skip
-    """A table cell's number is what its column's header says ("n", "yesterday", "target min");
-    in a row without a header, a whole number after a rate's value is its sample size
-    ("| Shadow win rate | 35.5 % | 62 | 24.7–47.9 % |")."""
-    col = text[unit.start : tok.start].count("|") - (1 if text[unit.start : tok.start].lstrip().startswith("|") else 0)
-    if unit.header and 0 <= col < len(unit.header):
-        head = text[unit.header[col][0] : unit.header[col][1]].strip()
-        if _N_HEADER.match(head) and metric_unit != "count":
-            return Roles(frozenset({"n"}), specific=True)
-        said = roles_for(tok, head + " ", "", head, metric_unit, previous_day)
-        return said if said.specific else roles
-    whole = tok.unit == "" and tok.kind == "number" and "." not in tok.text and not tok.signed
-    if not unit.header and whole and metric_unit != "count" and any(n.unit is unit for n in earlier):
-        return Roles(frozenset({"n"}), specific=True)
-    return roles
-
-
-def _cell(context: str, before: bool = False) -> str:
-    """The words that can describe a number: not across a table cell's bar, and not into a
-    parenthesis that opens after it ("0.691 (interval 0.655–0.727)": "interval" is the
-    parenthesis's, "| 0.0 % | min 15 % |": "min" is the next cell's)."""
-    if before:
-        return context[context.rfind("|") + 1 :]
-    cut = context.find("|")
-    context = context if cut < 0 else context[:cut]
-    # a closed parenthesis without numbers is a label ("55.2 % (shadow win rate) for …"): kept
-    paren = re.search(r"\((?![^()\d]*\))", context)
-    return context if paren is None else context[: paren.start()]
-
-
 def _link(
     tok: NumberToken,
     mentions: list[Mention],
@@ -246,6 +188,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
     lex: Lexicon = lexicon_for(snapshot)
     hits = lex.scan(text)
     hit_spans = [(h.start, h.end) for h in hits]
+    labels = [(s.end, s.label_end) for s in spans if s.label_end > s.end]
     tokens = extract_numbers(text, lex.names())
     dates = find_dates(text, snapshot.date.year)
     allowed = allowed_dates(snapshot)
@@ -271,7 +214,8 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
             mentions = lex.resolve(
                 text, (c0, c1), c_hits, [(t.start, t.end) for t in c_toks], prev_mention, subject=subject
             )
-            clause_text = _blank(text, hit_spans, c0, c1)
+            # a placeholder's printed label names it for the reader; it is no cue for the verifier
+            clause_text = _blank(text, hit_spans + labels, c0, c1)
             named = mentions
             mentions = _drop_denominators(mentions, text, c0, unit_of)
             # A clause that names no metric continues its sentence's last one ("…, but far below
@@ -287,9 +231,9 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 span = next((s for s in spans if s.start <= tok.start and tok.end <= s.end), None)
                 label = (span.end, span.label_end) if span is not None and span.label_end > span.end else None
                 nxt = c_toks[i + 1].start if i + 1 < len(c_toks) else c1
-                before = _cell(clause_text[prev_end - c0 : tok.start - c0], before=True)
-                after = _cell(clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0])
-                after_raw = _cell(text[tok.end : min(nxt, tok.end + 40)])
+                before = cell(clause_text[prev_end - c0 : tok.start - c0], before=True)
+                after = cell(clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0])
+                after_raw = cell(text[tok.end : min(nxt, tok.end + 40)])
                 probe = roles_for(tok, before, after, text[c0:c1], "count", previous_day, after_raw)
                 change = is_change(tok, before, after)
                 mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
@@ -302,7 +246,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                     and (r := lex.retarget(mention, q.group(1))) is not None
                 ):
                     mention = r  # "Of the 1,020 signals, 153 passed and 867 blocked"
-                elif mention is not None and (q := _LEADING_Q.search(_cell(text[prev_end : tok.start], before=True))):
+                elif mention is not None and (q := _LEADING_Q.search(cell(text[prev_end : tok.start], before=True))):
                     # the word may itself name a metric ("passed"): then it re-reads the one before it
                     earlier = [m for m in mentions if m.end <= tok.start and m.start < mention.start]
                     for m in [mention, *reversed(earlier)] if mention.end <= tok.start else []:
@@ -327,16 +271,18 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 ):
                     roles = Roles(frozenset({"n"}), specific=True)  # "… but that is only 6 trades"
                 first = out.numbers[-1] if out.numbers and out.numbers[-1].clause == (c0, c1) else None
-                if first is not None and _is_range(text[first.token.end : tok.start], first.roles):
+                if first is not None and is_range(text[first.token.end : tok.start], first.roles):
                     # "20–200 target band", "| 0.655–0.727 |": both ends are the range's, read from
                     # the words around the whole range; a range with no words is an interval or a band.
                     whole = roles_for(tok, range_before, after, text[c0:c1], metric_unit, previous_day, after_raw)
-                    roles = _range_roles(first.roles, whole)
+                    roles = range_roles(first.roles, whole)
                     first.roles = roles
                     mention = first.mention if first.mention is not None else mention
                     first.mention = mention
                 if unit.kind == "row" and not roles.specific:
-                    roles = _column_roles(text, unit, tok, roles, metric_unit, out.numbers, previous_day)
+                    roles = column_roles(
+                        text, unit, tok, roles, metric_unit, any(n.unit is unit for n in out.numbers), previous_day
+                    )
                 if tok.start in bound:
                     mention, roles = bound[tok.start].mention, bound[tok.start].roles
                 elif (

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from huracan.analytics.snapshot import MetricsSnapshot
+from huracan.council.parts import inner_parts, known_parts, parts_of_totals, trailing_parts
 from huracan.council.vocabulary import catalog_part_words, catalog_synonyms
 
 __all__ = ["TOTAL", "Hit", "Lexicon", "Mention", "lexicon_for", "norm"]
@@ -135,10 +135,10 @@ class Lexicon:
         self.metric_parts: dict[str, tuple[str, ...]] = {}
         phrases: dict[str, set[tuple[str, str | None]]] = {}
         part_words: dict[str, set[str]] = {}
-        known = _known_parts() | _parts_of_totals(snapshot.metrics)
+        known = known_parts() | parts_of_totals(snapshot.metrics)
         shipped, shipped_parts = catalog_synonyms(), catalog_part_words()
         for mid, m in snapshot.metrics.items():
-            parts = list(m.parts) if m.parts else _trailing_parts(mid, known)
+            parts = list(m.parts) if m.parts else trailing_parts(mid, known)
             fam_id = mid[: len(mid) - len(".".join(parts)) - 1] if parts else mid
             fam = self.families.setdefault(fam_id, Family(fam_id))
             fam.members[tuple(parts)] = mid
@@ -156,8 +156,9 @@ class Lexicon:
             if parts:
                 for p in (mid, m.name):
                     phrases.setdefault(norm(p), set()).add((fam_id, mid))
-        _inner_parts(phrases, self.families, part_words)
+        inner_parts(phrases, self.families, part_words)
         self.phrases = phrases
+        self._names = tuple(phrases)
         self.part_words = part_words
         # Qualifiers are family-wide: "live P&L" names live_pnl_bps and "P&L" names the shadow
         # P&L, so "live" turns any shadow P&L phrase ("lost") into the live one.
@@ -188,9 +189,9 @@ class Lexicon:
         qwords = sorted({q for by_q in self.prefix.values() for q in by_q}, key=len, reverse=True)
         self._qregex = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, qwords)) + r")(?:'s|’s)?(?![\w])", re.I)
 
-    def names(self) -> list[str]:
+    def names(self) -> tuple[str, ...]:
         """Every phrase that names a metric (for the extractor's digits-in-names policy)."""
-        return list(self.phrases)
+        return self._names
 
     def _lookup(self, matched: str) -> tuple[str, str] | None:
         key = norm(matched)
@@ -392,56 +393,8 @@ class Lexicon:
         return filled, took
 
 
-def _inner_parts(
-    phrases: dict[str, set[tuple[str, str | None]]], families: dict[str, Family], part_words: dict[str, set[str]]
-) -> None:
-    """A part word inside a family's phrase names the member: "closed runner trades",
-    "shadow scalp trades" (one-slot families; the phrase's own words stay around it)."""
-    words_of: dict[str, list[str]] = {}
-    for w, segs in part_words.items():
-        for seg in segs:
-            words_of.setdefault(seg, []).append(w)
-    for key, owners in list(phrases.items()):
-        words = key.split()
-        if len(words) < 2:
-            continue
-        for fam_id, mem in list(owners):
-            fam = families[fam_id]
-            if mem is not None or len(fam.slots) != 1:
-                continue
-            for seg in fam.slots[0]:
-                member = fam.members.get((seg,))
-                for pw in words_of.get(seg, ()) if member else ():
-                    for i in range(1, len(words)):
-                        variant = " ".join([*words[:i], pw, *words[i:]])
-                        if variant not in phrases:
-                            phrases[variant] = {(fam_id, member)}
-
-
 def _is_loss(key: str) -> bool:
     return any(w in key.split() for w in _LOSS_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _known_parts() -> frozenset[str]:
-    from huracan.events import known_gates, known_modes
-
-    return frozenset(known_modes()) | frozenset(known_gates()) | {"engine", "hamilton", "huracan"}
-
-
-def _parts_of_totals(ids: Iterable[str]) -> frozenset[str]:
-    """Suffixes of ids whose prefix is itself a metric (``x.swing`` beside ``x``): parts."""
-    ids = set(ids)
-    return frozenset(mid.rsplit(".", 1)[1] for mid in ids if "." in mid and mid.rsplit(".", 1)[0] in ids)
-
-
-def _trailing_parts(mid: str, known: frozenset[str]) -> list[str]:
-    """Parts of a metric from a snapshot written before metrics carried them: known names at the end."""
-    segs = mid.split(".")
-    parts: list[str] = []
-    while len(segs) > 1 and segs[-1] in known:
-        parts.insert(0, segs.pop())
-    return parts
 
 
 _CACHE: dict[int, tuple[MetricsSnapshot, Lexicon]] = {}

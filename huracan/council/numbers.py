@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from huracan.council.dates import find_dates
 from huracan.council.numwords import find_number_words
@@ -165,7 +166,8 @@ def ignored_spans(text: str, names: Iterable[str] = ()) -> list[tuple[int, int, 
     name (``Sharpe ratio (30 days)``), not a value; an identifier whose letters are a name
     followed by a number (``AUC0.772``) is a claim and is not ignored.
     """
-    lowered_names = {n.lower() for n in names}
+    names = tuple(names)
+    lowered_names = _lowered(names)
     spans: list[tuple[int, int, str]] = []
     for reason, pat in _IGNORE_PATTERNS:
         for m in pat.finditer(text):
@@ -174,17 +176,31 @@ def ignored_spans(text: str, names: Iterable[str] = ()) -> list[tuple[int, int, 
             g = "n" if "n" in pat.groupindex else 0
             spans.append((m.start(g), m.end(g), reason))
     lowered = text.lower()
-    for name in lowered_names:
-        if not any(ch.isdigit() for ch in name):
-            continue
+    for name in _with_digits(names):
         for m in re.finditer(r"(?<!\w)" + re.escape(name) + r"(?!\w)", lowered):
             spans.append((m.start(), m.end(), "metric_name"))
     return sorted(spans)
 
 
-def _glued_claim(ident: str, names: set[str]) -> re.Match[str] | None:
+@lru_cache(maxsize=8)
+def _lowered(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(n.lower() for n in names)
+
+
+@lru_cache(maxsize=8)
+def _with_digits(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names with digits in them ("sharpe ratio (30 days)"), once per lexicon."""
+    return tuple(n for n in _lowered(names) if any(ch.isdigit() for ch in n))
+
+
+@lru_cache(maxsize=8)
+def _underscored(names: frozenset[str]) -> frozenset[str]:
+    return names | {n.replace(" ", "_") for n in names}
+
+
+def _glued_claim(ident: str, names: frozenset[str]) -> re.Match[str] | None:
     m = _GLUED.match(ident)
-    if m and m.group("name").lower().strip("_-") in names | {n.replace(" ", "_") for n in names}:
+    if m and m.group("name").lower().strip("_-") in _underscored(names):
         return m
     return None
 
@@ -262,7 +278,7 @@ def _words(text: str, skip: list[tuple[int, int, str]], taken: list[tuple[int, i
 
 def extract_numbers(text: str, names: Iterable[str] = ()) -> list[NumberToken]:
     """Every number in ``text`` that is a claim (see the module's policy), in order."""
-    names = list(names)
+    names = tuple(names)
     # Dates are claims of their own (huracan.council.dates), never numbers.
     skip = ignored_spans(text, names) + [(d.start, d.end, "date") for d in find_dates(text, 2000)]
     tokens: list[NumberToken] = _ratios(text, skip)
@@ -277,7 +293,7 @@ def extract_numbers(text: str, names: Iterable[str] = ()) -> list[NumberToken]:
         if _covered(start, end, skip) or _covered(start, end, taken):
             continue
         tokens.append(_token(text, m, start, end, unsigned=start != m.start()))
-    lowered = {n.lower() for n in names}
+    lowered = _lowered(names)
     for s, e, reason in ignored_spans(text):
         if reason == "identifier" and (g := _glued_claim(text[s:e], lowered)):
             inner = _NUMBER_RE.match(g.group("num") + (g.group("suf") or ""))

@@ -210,6 +210,28 @@ def _named(text: str, snapshot: MetricsSnapshot) -> list[tuple[int, int, set[str
     return out
 
 
+def _field_said(text: str, ph: Placeholder, r: Resolved, snapshot: MetricsSnapshot) -> bool:
+    """Whether the words around a placeholder say which field it prints ("from {x.prev}",
+    "({x.delta_1d} vs yesterday)", "on {x.n} trades", "a minimum of {x.target_min}")."""
+    from huracan.council.cues import roles_for
+    from huracan.council.numbers import NumberToken
+
+    head = text[: ph.start]
+    # the second end of a range ("{x.low}–{x.high}", "from {x.low} to {x.high}") shares the
+    # words before the first
+    pair = re.search(r"\{[^{}]*\}\s?(?:[–—-]|to|and)\s?$", head)
+    head = head[: pair.start()] if pair else head
+    before = head[-40:]
+    before = before[before.rfind("}") + 1 :]
+    after = text[ph.end : ph.end + 40]
+    after = after[: after.find("{")] if "{" in after else after
+    signed = r.text[:1] in "+-−"
+    unit = "%" if r.text.endswith("%") else "pp" if r.text.endswith("pp") else ""
+    tok = NumberToken(r.text, 0, 0, r.value, 0.0, signed, unit)
+    roles = roles_for(tok, before, after, before + after, snapshot.metrics[r.metric_id].unit)
+    return r.which in roles.fields and (roles.specific or signed)
+
+
 def render(text: str, snapshot: MetricsSnapshot, *, label: bool = True) -> Rendered:
     """Fill every placeholder; collect the ones that name nothing (left as written, so the
     model can be told, and the sentence removed before publishing).
@@ -232,6 +254,8 @@ def render(text: str, snapshot: MetricsSnapshot, *, label: bool = True) -> Rende
             tail = ""
             if label and (said is None or r.metric_id not in said):
                 tail = f" ({label_of(snapshot.metrics[r.metric_id], r.which, _parts(snapshot, r.metric_id))})"
+            elif label and r.which in _FIELD_WORDS and not _field_said(text, ph, r, snapshot):
+                tail = f" ({_FIELD_WORDS[r.which]})"  # "The AUC was 0.727 (interval high)": never the value
             spans.append(RenderedSpan(length, length + len(piece), r.metric_id, r.which, length + len(piece + tail)))
             piece += tail
         except PlaceholderError as exc:
