@@ -10,6 +10,8 @@ Each row has a baseline measured in the same run:
   baseline is the 1× figure, and the target is that the cost at most doubles.
 * ``models_list_s``: ``huracan models list --json`` through a running daemon; baseline:
   the same command reading the store directly.
+* ``digest_already_sent_s``: ``huracan digest send`` for a day the delivery ledger says
+  is sent; baseline: ``huracan digest render`` of that day (the build it used to do first).
 * ``roll_via_daemon_s``: ``POST /v1/jobs/roll/run`` on a daemon; baseline: ``Store.roll``
   on a copy of the same data in-process. The monitor job's runs during it are counted.
 * ``cli_start_s``: CPU seconds of ``huracan status --help`` (imports and parsing, the part
@@ -216,9 +218,9 @@ def metrics_rows(root: Path, quick: bool) -> list[Row]:
 
 
 # -- commands ------------------------------------------------------------------------------
-def run_cli(args: list[str], data_dir: Path) -> tuple[float, float, str]:
+def run_cli(args: list[str], data_dir: Path, **extra_env: str) -> tuple[float, float, str]:
     """Wall and CPU seconds of one ``huracan`` command, and its stdout."""
-    env = dict(os.environ, HURACAN_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env = dict(os.environ, HURACAN_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True", **extra_env)
     env.pop("HURACAN_URL", None)
     # An installed package has its bytecode compiled (pip does it); this sandbox sets
     # PYTHONDONTWRITEBYTECODE, which would time compiling every module on each start.
@@ -283,6 +285,37 @@ def models_list_row(root: Path, timed: int = 3) -> Row:
     )
 
 
+def digest_sent_row(root: Path, repeat: int) -> Row:
+    """``huracan digest send`` for a day the delivery ledger says is sent; baseline: building it."""
+    from huracan.digest.ledger import DeliveryLedger
+
+    sim, day = root / "m1", date(2025, 11, 30)  # the 1× metrics store and its last day
+    channel = {
+        "HURACAN_NOTIFIERS__DISCORD__ENABLED": "true",
+        "HURACAN_NOTIFIERS__DISCORD__WEBHOOK_URL": "https://discord.invalid/api/webhooks/1/x",
+    }
+    ledger = DeliveryLedger.for_data_dir(sim)
+    with ledger.lock():
+        ledger.append(day, "discord", "done", detail="sent", attempts=1)
+    args = ["digest", "send", "--date", day.isoformat(), "--json"]
+    runs = [run_cli(args, sim, **channel) for _ in range(repeat)]
+    if not all('"already sent' in out for _w, _c, out in runs):
+        raise RuntimeError(f"digest send did not answer 'already sent': {runs[-1][2][:300]}")
+    wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    build_wall, build_cpu, _ = run_cli(["digest", "render", "--date", day.isoformat(), "--out", str(root / "d")], sim)
+    return Row(
+        "digest_already_sent_s",
+        round(wall, 3),
+        "s",
+        "digest_build_s",
+        round(build_wall, 3),
+        1.0,
+        higher_is_better=False,
+        note=f"answered from the delivery ledger, median of {repeat}: {cpu:.2f} CPU-s; building the day's digest "
+        f"(what it did first before): {build_cpu:.2f} CPU-s; {load_note()}",
+    )
+
+
 def roll_row(root: Path, quick: bool) -> Row:
     import httpx
 
@@ -342,6 +375,7 @@ def rows(quick: bool = False) -> list[Row]:
         out += query_rows(10, root, repeat)
         out += metrics_rows(root, quick)
         out.append(models_list_row(root, 1 if quick else 3))
+        out.append(digest_sent_row(root, 1 if quick else 3))
         out.append(roll_row(root, quick))
     out.append(cli_start_row(repeat))
     return out
