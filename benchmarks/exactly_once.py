@@ -75,12 +75,15 @@ def run_node(node: str) -> tuple[bool, float, str]:
     """Run one scenario's test; (passed, seconds, the last lines of its output)."""
     t0 = time.perf_counter()
     res = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", node],
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", node],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
-    tail = " ".join((res.stdout + res.stderr).strip().splitlines()[-3:])[-400:]
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    # What the store held at each check ("[store] N rows, N distinct ids"), else pytest's last words.
+    counts = [ln.split("[store] ", 1)[1] for ln in lines if "[store] " in ln]
+    tail = ("; ".join(counts[-3:]) if counts else " ".join(lines[-3:]))[-400:]
     return res.returncode == 0, round(time.perf_counter() - t0, 1), tail
 
 

@@ -67,6 +67,7 @@ def stored(daemon: DaemonProcess) -> dict[str, Any]:
     )
     r.raise_for_status()
     n, d, ids = r.json()["rows"][0]
+    print(f"[store] {n:,} rows, {d:,} distinct ids")  # the fault report's "observed" (make faults)
     return {"n": n, "d": d, "ids": set(ids or [])}
 
 

@@ -15,7 +15,7 @@ from benchmarks.faultlib.core import Lab, scenario
 def _register(node: str, what: str, expected: str) -> None:
     def run(_lab: Lab) -> tuple[str, bool]:
         passed, _seconds, tail = run_node(node)
-        return ("exactly as expected" if passed else f"did not hold: {tail}"), passed
+        return (f"held; {tail}" if passed else f"did not hold: {tail}"), passed
 
     scenario(f"Exactly once (issue 14): {what}", expected)(run)
 
