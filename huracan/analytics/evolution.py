@@ -92,7 +92,7 @@ def model_version(registry: ModelRegistry, model_id: str) -> ModelVersion:
     samples = registry.training_samples(mid, metrics)
     judged: dict[str, Any] = {}
     if registry.store is not None:
-        r = model_readiness(registry.store, [mid], registry.settings, registered={mid: (metrics, samples)})[mid]
+        r = registry.judged(mid, (metrics, samples), model_readiness)  # preloaded: every model at once
         ready, reasons = r.ready, r.reasons
         judged = r.model_dump(include={"auc", "ece", "predictions", "samples", "source"})
     else:

@@ -102,6 +102,7 @@ class ModelRegistry:
         self.store = store
         self.dir = Path(registry_dir or settings.registry_dir)
         self._history: dict[str, ModelHistory] | None = None
+        self._judged: dict[str, Any] | None = None  # the readiness rule's answers, after a preload
 
     # --- paths and lookups -------------------------------------------------------
 
@@ -125,6 +126,7 @@ class ModelRegistry:
         from huracan.store.model_history import HISTORY_SQL, histories
 
         self._history = histories(self.rows(HISTORY_SQL)) if self.store is not None else {}
+        self._judged = None  # the readiness rule is asked again, on first use
         return self
 
     def _events(self, model_id: str, kind: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -187,6 +189,25 @@ class ModelRegistry:
         if self._history is not None:
             self._pending = (key, ids)
         return ids
+
+    def judged(
+        self, model_id: str, registered: tuple[Mapping[str, float], int | None], rule: Callable[..., Any]
+    ) -> Any:
+        """The readiness ``rule`` (:func:`huracan.analytics.readiness.model_readiness`) for one model.
+
+        With a preloaded registry the store's evidence is read for every preloaded model at
+        once (the rule takes a list of ids: one query per table) and kept. A model the store
+        holds no evidence for is judged alone on its ``registered`` (metrics, samples), as
+        without a preload.
+        """
+        if self._history is not None:
+            cached = self._judged
+            if cached is None:
+                cached = self._judged = rule(self.store, sorted(self._history), self.settings)
+            r = cached.get(model_id)
+            if r is not None and r.source != "none":
+                return r
+        return rule(self.store, [model_id], self.settings, registered={model_id: registered})[model_id]
 
     def known_ids(self) -> set[str]:
         """Every model id in the registry directory or in the store's history."""
