@@ -117,12 +117,19 @@ def test_a_threshold_the_engine_moved_shows_with_its_what_if(sim: Path, tmp_path
                 ConfigChange(ts=at, severity=Severity.WARNING, key="gates.cost_gate.thresholds.scalp", old_value=6.0,
                              new_value=4.5, author="engine-autotune", reason="pass rate too low: loosened",
                              gate="cost_gate", mode="scalp"),
+                ConfigChange(ts=at, severity=Severity.WARNING, key="gates.meta_label.thresholds.runner",
+                             old_value=0.55, new_value=0.6, author="desk:maria",
+                             reason="tighten after two losing sessions", gate="meta_label", mode="runner"),
             ]
         )  # fmt: skip
         snap = compute_snapshot(store, day, get_plugins(cfg, entry_points=False, default_plugins=BUILTIN), cfg)
     lines = _check_lines(snap)
-    (moved,) = [t for t, line in zip(lines, snap.learned, strict=True) if line["kind"] == "thresholds"]
-    assert "cost_gate threshold in scalp mode (by engine-autotune)" in moved
+    moved, by_desk = [t for t, line in zip(lines, snap.learned, strict=True) if line["kind"] == "thresholds"]
+    assert by_desk.startswith("The meta_label threshold in runner mode was moved by desk:maria.")
+    assert "was 0.550" in by_desk and "is 0.600" in by_desk
+    # "two sessions" is a number the snapshot cannot check: pointed to, not restated
+    assert "two" not in by_desk and "huracan gates history" in by_desk
+    assert "The cost_gate threshold in scalp mode was moved by engine-autotune." in moved
     assert "was 6.000" in moved and "is 4.500" in moved
     assert "“pass rate too low: loosened”" in moved
     # hundreds of decisions a day: the week's what-if is judged and said
@@ -171,7 +178,7 @@ def test_sparse_calendar_days_omit_what_rests_on_too_little(sparse_store: tuple[
         if d == AUTOTUNE_DAY:
             gate, mode, old, new, author, _ = AUTOTUNE
             (moved,) = [t for t, k in zip(lines, kinds, strict=True) if k == "thresholds"]
-            assert f"The Engine changed the {gate} threshold in {mode} mode (by {author})." in moved
+            assert f"The {gate} threshold in {mode} mode was moved by {author}." in moved
             assert f"was {old:.3f}" in moved and f"is {new:.3f}" in moved
             # the reason has the Engine's own numbers: pointed to, not restated
             assert "huracan gates history" in moved
@@ -309,3 +316,20 @@ def test_a_name_the_verifier_cannot_read_withholds_its_line(base_snapshot: Metri
     # the others are published, and nothing goes out unverified
     assert withheld == ["a features line could not be verified (OverflowError)"]
     assert len(published) == len(lines) - 1 and not any("1e999999999" in p for p in published)
+
+
+def test_a_gate_that_blocked_more_winners_than_losers(base_snapshot: MetricsSnapshot) -> None:
+    acc = base_snapshot.metrics["gate_accuracy.cost_gate"]
+    pnl = base_snapshot.metrics["gate_blocked_pnl_bps.cost_gate"]
+    assert pnl.judged
+    for value, n, shown in ((0.42, 60, True), (0.5, 60, False), (0.2, 5, False)):
+        m = acc.model_copy(update={"value": value, "n": n, "interval": None})
+        snap = base_snapshot.model_copy(update={"metrics": {**base_snapshot.metrics, m.id: m}})
+        snap.learned = build_learned(snap)
+        gates = [line for line in snap.learned if line["kind"] == "gates"]
+        assert bool(gates) == shown, (value, n)
+        if shown:
+            lines = _check_lines(snap)
+            (said,) = [t for t in lines if "cost_gate" in t and "winners" in t]
+            assert "is 42.0 % on 60 blocks: it blocked more winners than losers" in said
+            assert format_value(pnl) in said

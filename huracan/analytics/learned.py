@@ -4,8 +4,8 @@ A short list of what changed since yesterday (the previous training, for the mod
 against the 7-day mean: the model (AUC, ECE, Brier with their significance), the
 feature-importance shares that moved most (the one share scale of the CLI and the chart),
 per-mode shadow performance moves that are significant, the market regimes whose
-average return moved most against the 7 days before, thresholds the Engine moved
-itself (from → to, who, why, and the week's what-if at the old and new threshold), gates
+average return moved most against the 7 days before, thresholds moved that day —
+by the Engine's tuner or by a person — (from → to, who, why, and the week's what-if at the old and new threshold), gates
 that blocked more winners than losers with what the blocked signals would have made, and
 live vs shadow per mode with the model Hamilton traded.
 
@@ -165,25 +165,29 @@ def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
 
 
 def _thresholds(s: MetricsSnapshot, changes: dict[str, Any]) -> list[dict[str, Any]]:
+    # What counts as a number in a reason is what the verifier would check ("two sessions").
+    from huracan.council.numbers import extract_numbers
+
     out = []
     for part, c in sorted(changes.items()):
         set_, before = f"gate_threshold_set.{part}", f"gate_threshold_before.{part}"
         if not _judged(s, set_, before):
             continue
         gate, mode = _ident(c.gate), _ident(c.mode)
-        who = _ident(c.author) if c.author else "the Engine"
+        who = _ident(c.author) if c.author else "an unnamed author"
         reason = " ".join(str(c.reason).split())
         if not reason:
             why = "It logged no reason."
-        elif re.search(r"[\d{}]", reason) or len(reason) > 160:
-            # The Engine's own numbers are not the snapshot's: not restated, pointed to.
-            why = "Its reason, with the Engine's own numbers, is in huracan gates history."
+        elif "{" in reason or "}" in reason or len(reason) > 160 or extract_numbers(reason):
+            # The author's own numbers are not the snapshot's: not restated, pointed to.
+            why = "Its reason carries numbers Huracan does not check: huracan gates history shows it."
         else:
             why = f"Its reason: “{reason}”."
+        # Who moved it is the event's author: the Engine's tuner, or a person on the desk.
         text = (
-            f"The Engine changed the {gate} threshold in {mode} mode (by {who}). "
+            f"The {gate} threshold in {mode} mode was moved by {who}. "
             f"Threshold before the change, {gate}, {mode} was {{{before}}}; "
-            f"threshold set by the Engine, {gate}, {mode} is {{{set_}}}. {why}"
+            f"threshold after the change, {gate}, {mode} is {{{set_}}}. {why}"
         )
         ids = [before, set_]
         wi = [f"gate_threshold_whatif_bps.{part}", f"gate_threshold_whatif_before_bps.{part}"]
