@@ -256,3 +256,21 @@ def test_a_part_word_after_a_number_rereads_the_whole() -> None:
 def test_a_clause_joined_by_and_shares_the_subject() -> None:
     assert ok("Hamilton made 105 live trades and won 53.3 % of them.", A)
     assert not ok("Hamilton made 105 live trades and won 55.6 % of them.", A)  # the shadow win rate
+
+
+@pytest.mark.parametrize(
+    ("text", "true"),
+    [
+        ("The meta-label gate passed none of the scalp signals.", True),  # its scalp pass rate is 0 %
+        ("The spread gate passed none of the runner signals.", False),
+        ("Not a single scalp trade was opened.", True),
+        ("None of the shadow trades were runners.", False),
+        ("All shadow trades were scalps.", False),
+        ("Every signal passed.", False),
+        ("The cost gate blocked every scalp signal.", False),  # one number can't carry it: fails closed
+        ("All 62 shadow trades closed before midnight.", True),  # the number is the claim, checked itself
+        ("All 68 shadow trades closed before midnight.", False),  # 68 opened, 62 closed
+    ],
+)
+def test_quantifiers_in_object_position(text: str, true: bool) -> None:
+    assert ok(text, B) is true

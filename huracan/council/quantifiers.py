@@ -54,7 +54,9 @@ _OBJECT = re.compile(
     r"passed|cleared|survived|crossed)\s+)$",
     _I,
 )
-_TOTAL_GAP = re.compile(r"^\s*(?:of\s+)?(?:the\s+|its\s+|their\s+|today's\s+|Hamilton's\s+)?(?P<num>[\d,]+\s+)?$", _I)
+_TOTAL_GAP = re.compile(
+    r"^\s*(?:of\s+)?(?:the\s+|its\s+|their\s+|today's\s+|Hamilton's\s+)?(?P<num>[\d,]+\s+)?(?:[\w-]+\s+){0,2}$", _I
+)
 _PARTITION = re.compile(r"^\s+(?:out\s+)?of\s+(?:the\s+|all\s+|its\s+|their\s+|today's\s+|[A-Z]\w*'s\s+)?$")
 _EXACT = 0.0
 
@@ -184,6 +186,9 @@ def quantifiers(
         x = after[0] if after else None
         if x is not None:
             x = _complement(text, x, _WITHOUT, lex, c1) or x
+            rates = [r for r in mentions if snapshot.metrics[r.metric_id].unit == "fraction"]
+            if snapshot.metrics[x.metric_id].unit == "count" and rates and x.start > rates[0].start:
+                x = rates[0]  # "the gate passed none of the scalp signals": its pass rate is 0
         out.append(Bound(_token(text, m.start(), m.end(), 0.0), x, _VALUE))
     totals = [(h.start, h.end) for h in hits if h.kind == "total"]
     for m in _TOTAL.finditer(text, c0, c1):
@@ -194,13 +199,16 @@ def quantifiers(
             out.append(Bound(_token(text, m.start(), m.end(), 0.0), None, _VALUE))  # "every gate …": per part
             continue
         after = [x for x in mentions if x.start >= m.end() and not x.elliptical]
-        if not after or not _TOTAL_GAP.match(text[m.end() : after[0].start]):
+        tg = _TOTAL_GAP.match(text[m.end() : after[0].start]) if after else None
+        if tg is None:
             continue
         x = after[0]
         if (none := _complement(text, x, _HAS, lex, c1)) is not None:
             out.append(Bound(_token(text, m.start(), m.end(), 0.0), none, _VALUE))  # every X has Y: none without
             continue
         part = _part_named(lex, x, mentions, hits, x.end, c1)
+        if part is None and tg.group("num") and whole_of(x.metric_id, lex, snapshot) is None:
+            continue  # "all 153 shadow trades closed": the number states it, and is checked itself
         out.append(_total_claim(text, m.start(), m.end(), x, part, lex, snapshot))
     return out
 
