@@ -63,6 +63,9 @@ class Job:
     description: str
     #: which day a run is for when none is given
     default_day: Callable[[datetime], date | None] = lambda now: None
+    #: waits, before it runs, until every event acknowledged so far is loaded into the store
+    #: (a digest computed while the ingest log is still loading would miss the day's tail)
+    needs_loaded: bool = True
 
 
 def _nightly(ctx: JobContext, day: date | None) -> dict[str, Any]:
@@ -191,8 +194,8 @@ JOBS: dict[str, Job] = {
     for j in (
         Job("nightly", _nightly, "metrics → council → digest → delivery for a day", _yesterday),
         Job("deliver", _deliver, "send a day's digest to the channels that have not got it", _yesterday),
-        Job("roll", _roll, "move hot days older than store.hot_days to Parquet", lambda now: now.date()),
-        Job("monitor", _monitor, "queue health tick"),
+        Job("roll", _roll, "move hot days older than store.hot_days to the Delta archive", lambda now: now.date()),
+        Job("monitor", _monitor, "queue health tick", needs_loaded=False),
         Job("alerts", _alerts, "evaluate metric alert rules and pending export acknowledgements"),
         Job("deadman", _deadman, "alert when the digest is late or ingest has gone silent"),
     )

@@ -25,7 +25,7 @@ from huracan import __version__
 from huracan.config import Settings
 from huracan.daemon.feed import Feed
 from huracan.daemon.ingest_log import LogSink, LogWriter, recover
-from huracan.daemon.jobs import JOBS, JobContext
+from huracan.daemon.jobs import JOBS, Job, JobContext
 from huracan.daemon.ledger import JobLedger
 from huracan.daemon.loader import Loader
 from huracan.daemon.notify import Notifier, watchdog_interval
@@ -38,6 +38,14 @@ from huracan.redact import error_text
 __all__ = ["Daemon", "StartupError", "is_loopback"]
 
 log = logging.getLogger("huracan.daemon")
+
+#: How long a job waits for the loader to catch up with what was acknowledged (a load of
+#: 500,000 events takes ~1 s of CPU; this is for a daemon that was busy or just restarted).
+JOB_LOAD_WAIT_S = 120.0
+
+
+class IngestBehind(RuntimeError):
+    """A job refused to run because acknowledged events were not loaded yet."""
 
 
 class StartupError(RuntimeError):
@@ -206,7 +214,7 @@ class Daemon:
             t0 = time.perf_counter()
             # The job's thread is tracked, not just awaited: cancelling this coroutine (at
             # shutdown) must not leave a thread using the store while it is closed (issue 13).
-            work = asyncio.ensure_future(asyncio.to_thread(job.run, self.ctx, run_day))
+            work = asyncio.ensure_future(asyncio.to_thread(self._run_on_loaded, job, run_day))
             self._inflight.add(work)
             work.add_done_callback(self._inflight.discard)
             try:
@@ -228,6 +236,17 @@ class Daemon:
                 with contextlib.suppress(Exception):
                     self.scheduler.remove_job(f"deliver-{run_day}")
             return {"run_id": run_id, "job": name, "day": run_day, "status": "ok", "detail": detail}
+
+    def _run_on_loaded(self, job: Job, day: date | None) -> dict[str, Any] | None:
+        # Every acknowledged event first: `huracan demo` ran the nightly right after its last
+        # batch was acknowledged and once got a digest saying "no Engine data" for that day.
+        if job.needs_loaded and not self.loader.wait_loaded(timeout=JOB_LOAD_WAIT_S):
+            behind = self.loader.last_error or "still loading"
+            raise IngestBehind(
+                f"acknowledged events were not all loaded into the store after {JOB_LOAD_WAIT_S:.0f} s "
+                f"({behind}); {job.name} did not run on partial data — run it again (huracan jobs run {job.name})"
+            )
+        return job.run(self.ctx, day)
 
     def _retry_delivery(self, exc: DeliveryFailed) -> None:
         """Schedule the next ``deliver`` run for an undelivered digest, with backoff, and alert."""
