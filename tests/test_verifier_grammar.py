@@ -274,3 +274,25 @@ def test_a_clause_joined_by_and_shares_the_subject() -> None:
 )
 def test_quantifiers_in_object_position(text: str, true: bool) -> None:
     assert ok(text, B) is true
+
+
+# --- numbers beyond a float's range ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The AUC was 1e999999999.",
+        "Model 309e41539305 was exported to Hamilton.",  # an all-digit hex id reads as e-notation
+        "Shadow P&L came to −9e400 bps.",
+    ],
+)
+def test_an_exponent_past_a_float_fails_closed_instead_of_crashing(text: str) -> None:
+    out = publish(text, A)  # used to raise OverflowError out of publish()
+    assert out.removed and out.text.strip() == ""
+
+
+def test_an_exponent_that_underflows_is_not_a_zero() -> None:
+    snap = _with(A, live_trades=0.0)
+    assert ok("Hamilton made 0 live trades.", snap)
+    assert not ok("Hamilton made 1e-999 live trades.", snap)

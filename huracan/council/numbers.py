@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -97,6 +98,8 @@ _TO_ONE_RE = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>1)(?![\w.%
 _WORD_UNIT = re.compile(r"^\s*(?P<suf>" + _UNIT_WORDS.replace("|s|", "|").replace("|h|", "|") + r")(?![A-Za-z])", re.I)
 #: "one model", "one export": a small number counts a singular noun too
 _COUNTED = re.compile(rf"^\s+(?:[A-Za-z\-']+\s+)?(?:{COUNT_NOUNS}|{_SINGULAR})\b", re.I)
+#: Past 10**300 a float overflows (and past 10**-300 underflows to zero).
+_MAX_EXP = 300
 _MULT = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "thousand": 1e3}
 _MULT.update({"B": 1e9, "bn": 1e9, "billion": 1e9})
 _APPROX = re.compile(r"(?:\b(?:about|around|roughly|approximately|approx\.?|nearly|almost|some)|~|≈)\s*$", re.I)
@@ -219,13 +222,17 @@ def _token(text: str, m: re.Match[str], start: int, end: int, unsigned: bool = F
     body = m.group("body")
     decimals = len(body.split(".")[1]) if "." in body else 0
     exp = int((m.groupdict().get("exp") or "e0")[1:].replace("−", "-"))
-    mult = _MULT.get(m.groupdict().get("mult") or "", 1.0) * 10.0**exp
+    # An exponent beyond a float's range ("1e999999999", or a hex id like "309e41539305")
+    # used to raise OverflowError out of publish(); "1e-999" became 0.0 and could pass as a
+    # zero. Such a number is no value of any metric: infinite, with no tolerance, it fails.
+    huge = abs(exp) > _MAX_EXP
+    mult = _MULT.get(m.groupdict().get("mult") or "", 1.0) * (1.0 if huge else 10.0**exp)
     sign = "" if unsigned else m.groupdict().get("sign") or ""
-    magnitude = float(body.replace(",", "")) * mult
+    magnitude = math.inf if huge else float(body.replace(",", "")) * mult
     value = -magnitude if sign in ("-", "−", "–") else magnitude
     unit = "$" if m.groupdict().get("cur") else _unit(m.groupdict().get("suf") or "")
     approx, bound = _context(text, start)
-    tol = 0.5 * 10.0**-decimals * mult * (2 if approx else 1)
+    tol = 0.0 if not math.isfinite(magnitude) else 0.5 * 10.0**-decimals * mult * (2 if approx else 1)
     kind = "number"
     if unit == "fold":
         kind, unit, tol = "multiplier", "", max(tol, MULTIPLE_TOLERANCE * magnitude)
