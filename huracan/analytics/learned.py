@@ -299,6 +299,12 @@ def render_learned(snapshot: MetricsSnapshot) -> tuple[list[str], list[str]]:
         except Exception as exc:  # a name the verifier cannot read: withheld, never published unchecked
             withheld.append(f"a {line.get('kind', '')} line could not be verified ({type(exc).__name__})")
             continue
+        if out.removed:
+            # A line's sentences belong together: its numbers without the sentence naming the
+            # feature or gate they are about would be true and misleading. All or nothing.
+            why = "; ".join(f.detail for f in out.flags) or "a sentence failed verification"
+            withheld.append(f"a {line.get('kind', '')} line was withheld: {why}")
+            continue
         if out.text.strip():
             lines.append(out.text.strip())
         withheld += [f.detail for f in out.flags]
