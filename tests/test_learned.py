@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sparse_calendar import AUTOTUNE, AUTOTUNE_DAY, END, Sparse, build
 
 from huracan.analytics.format import format_value
-from huracan.analytics.learned import build_learned, render_learned
+from huracan.analytics.learned import build_learned, plus, render_learned
 from huracan.analytics.metrics import compute_snapshot
 from huracan.analytics.snapshot import Interval, MetricsSnapshot
 from huracan.config import Settings, load_config
@@ -125,18 +125,18 @@ def test_a_threshold_the_engine_moved_shows_with_its_what_if(sim: Path, tmp_path
         snap = compute_snapshot(store, day, get_plugins(cfg, entry_points=False, default_plugins=BUILTIN), cfg)
     lines = _check_lines(snap)
     moved, by_desk = [t for t, line in zip(lines, snap.learned, strict=True) if line["kind"] == "thresholds"]
-    assert by_desk.startswith("The meta_label threshold in runner mode was moved by desk:maria.")
-    assert "was 0.550" in by_desk and "is 0.600" in by_desk
+    assert by_desk.startswith("desk:maria moved the meta_label threshold in runner mode: ")
+    assert "before the change was 0.550" in by_desk and "after the change is 0.600" in by_desk
     # "two sessions" is a number the snapshot cannot check: pointed to, not restated
     assert "two" not in by_desk and "huracan gates history" in by_desk
-    assert "The cost_gate threshold in scalp mode was moved by engine-autotune." in moved
-    assert "was 6.000" in moved and "is 4.500" in moved
+    assert moved.startswith("engine-autotune moved the cost_gate threshold in scalp mode: ")
+    assert "before the change was 6.000" in moved and "after the change is 4.500" in moved
     assert "“pass rate too low: loosened”" in moved
     # hundreds of decisions a day: the week's what-if is judged and said
     wi = snap.metrics["gate_threshold_whatif_bps.cost_gate.scalp"]
     assert wi.judged and format_value(wi) in moved
     assert format_value(snap.metrics["gate_threshold_whatif_before_bps.cost_gate.scalp"]) in moved
-    assert "Best threshold on the what-if grid" in moved
+    assert "The best threshold on the cost_gate's scalp what-if grid is " in moved
 
 
 # --- the sparse real-calendar fixture ------------------------------------------------
@@ -178,8 +178,8 @@ def test_sparse_calendar_days_omit_what_rests_on_too_little(sparse_store: tuple[
         if d == AUTOTUNE_DAY:
             gate, mode, old, new, author, _ = AUTOTUNE
             (moved,) = [t for t, k in zip(lines, kinds, strict=True) if k == "thresholds"]
-            assert f"The {gate} threshold in {mode} mode was moved by {author}." in moved
-            assert f"was {old:.3f}" in moved and f"is {new:.3f}" in moved
+            assert moved.startswith(f"{author} moved the {gate} threshold in {mode} mode: ")
+            assert f"before the change was {old:.3f}" in moved and f"after the change is {new:.3f}" in moved
             # the reason has the Engine's own numbers: pointed to, not restated
             assert "huracan gates history" in moved
             seen["threshold"] += 1
@@ -240,12 +240,17 @@ def test_an_auc_move_is_improved_only_beyond_noise(
     said = " ".join(t for t, line in zip(lines, snap.learned, strict=True) if "model_auc_change" in line["metric_ids"])
     if n < m.min_n:
         assert said == ""  # n below min_n: no line at all
-    elif delta - half > 0:
-        assert said.endswith("beyond noise, in the new model's favour."), said
+        return
+    # the change always carries its sign, as the snapshot rounds it
+    shown = format_value(m)
+    signed = shown if shown.startswith("-") or set(shown) <= set("0.") else "+" + shown
+    assert f"the AUC change vs the previous training is {signed} (95 % interval " in said, said
+    if delta - half > 0:
+        assert said.endswith("beyond noise, in the new model's favour)."), said
     elif delta + half < 0:
-        assert said.endswith("beyond noise, against the new model."), said
+        assert said.endswith("beyond noise, against the new model)."), said
     else:
-        assert said.endswith(": not beyond noise.") and "favour" not in said and "improved" not in said, said
+        assert said.endswith(": not beyond noise).") and "favour" not in said and "improved" not in said, said
 
 
 def test_learned_lines_survive_the_snapshot_json(base_snapshot: MetricsSnapshot) -> None:
@@ -262,7 +267,7 @@ def test_a_hostile_feature_name_is_a_name(base_snapshot: MetricsSnapshot) -> Non
     assert "{model_auc}" not in lines[0]["text"] and "<b>" not in lines[0]["text"]
     snap = base_snapshot.model_copy(update={"learned": lines})
     published, withheld = render_learned(snap)
-    assert withheld == [] and "feature model_auc_b_x_b_7.5." in published[0]
+    assert withheld == [] and published[0].startswith("model_auc_b_x_b_7.5, the largest mover, now carries ")
 
 
 def test_learning_summary_says_the_digests_lines(sim: Path, base_snapshot: MetricsSnapshot) -> None:
@@ -303,7 +308,7 @@ def test_a_regime_move_is_the_regimes_trades(sim: Path, base_snapshot: MetricsSn
         if line["kind"] == "regimes":
             (mid,) = line["metric_ids"]
             regime = moves[int(mid[-1]) - 1][1]
-            assert f"regime {regime}," in line["text"]
+            assert line["text"].startswith(f"Trades in the {regime} regime moved ")
 
 
 def test_a_name_the_verifier_cannot_read_withholds_its_line(base_snapshot: MetricsSnapshot) -> None:
@@ -332,5 +337,154 @@ def test_a_gate_that_blocked_more_winners_than_losers(base_snapshot: MetricsSnap
         if shown:
             lines = _check_lines(snap)
             (said,) = [t for t in lines if "cost_gate" in t and "winners" in t]
-            assert "is 42.0 % on 60 blocks: it blocked more winners than losers" in said
-            assert format_value(pnl) in said
+            assert said.startswith(
+                "The cost_gate's block accuracy is 42.0 % on 60 blocks, so it blocked more winners than losers, "
+                f"and the signals the cost_gate blocked would have made {plus(pnl)}{format_value(pnl)}."
+            ), said
+
+
+# --- how the lines read: sentences, signs, every format -----------------------------
+
+
+def _formats(snap: MetricsSnapshot, cfg: Settings) -> dict[str, str]:
+    """The section as each face prints it, unescaped back to plain text."""
+    import html
+
+    out = render_digest(build_digest(snap, None, None, cfg, charts=False))
+    return {
+        "text": out.text,
+        "markdown": out.markdown.replace("\\_", "_"),
+        "html": html.unescape(out.html),
+        "telegram": html.unescape(out.telegram[0]),
+        "discord": out.discord[0].payload["embeds"][1]["description"].replace("\\_", "_"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "expected"),
+    [
+        # the AUC fell, beyond noise
+        (-0.0412, -0.0731, -0.0093, "is -0.041 (95 % interval -0.073 to -0.009: beyond noise, against the new model)."),
+        # it rose, beyond noise
+        (0.0123, 0.0041, 0.0205, "is +0.012 (95 % interval 0.004 to 0.021: beyond noise, in the new model's favour)."),
+        # it rose within noise: the sign is printed, the verdict says noise
+        (0.0123, -0.0040, 0.0286, "is +0.012 (95 % interval -0.004 to 0.029: not beyond noise)."),
+    ],
+)
+def test_the_auc_change_is_one_signed_sentence_in_every_format(
+    sim: Path, base_snapshot: MetricsSnapshot, value: float, low: float, high: float, expected: str
+) -> None:
+    snap = _with_change(base_snapshot, value, low, high, 900)
+    auc = format_value(snap.metrics["model_auc"])
+    sentence = f"The new model's AUC is {auc}, and the AUC change vs the previous training {expected}"
+    lines = _check_lines(snap)
+    assert lines[0] == sentence
+    for face, text in _formats(snap, load_config(data_dir=sim)).items():
+        assert sentence in text, (face, sentence)
+        # no label-like fragments are left in any face
+        assert "Importance move top" not in text and "AUC change vs previous training is" not in text, face
+
+
+def test_every_line_is_a_sentence_with_signed_changes(sim: Path) -> None:
+    cfg = load_config(data_dir=sim)
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    seen: set[str] = set()
+    with Store.open(cfg, read_only=True) as store:
+        last = store.last_day()
+        assert last is not None
+        for k in range(9):  # every day of the simulated store: nothing withheld on any
+            snap = compute_snapshot(store, last - timedelta(days=k), plugins, cfg)
+            for line, text in zip(snap.learned, _check_lines(snap), strict=True):
+                seen.add(line["kind"])
+                # a sentence, or one that opens with a name as it is spelled (a feature, an author)
+                assert text[0].isupper() or text.startswith((f"{line.get('feature')},", f"{line.get('author')} ")), text
+                assert text.endswith("."), text
+                assert " top1" not in text and "Importance move" not in text and "Regime move" not in text, text
+                for mid in line["metric_ids"]:
+                    for which in ("delta_1d", "delta_7d"):
+                        ph = f"{{{mid}.{which}}}"
+                        if ph in line["text"]:
+                            # a change is printed with its sign (+ or -) unless it rounds to zero
+                            shown = format_value(snap.metrics[mid], which)  # type: ignore[arg-type]
+                            assert shown[0] in "+-" or not any(c in "123456789" for c in shown), (text, shown)
+                if line["kind"] == "features":
+                    assert ", the largest mover, now carries " in text or "-largest mover, now carries " in text
+                    assert "of the model's importance share, against a share in the previous training of " in text
+    assert {"model", "features", "live"} <= seen, seen
+
+
+def test_a_feature_that_entered_the_top_three(base_snapshot: MetricsSnapshot) -> None:
+    from huracan.analytics.learned import _features
+    from huracan.analytics.learning import FeatureMove
+
+    moves = [
+        FeatureMove("funding_rate", 0.05, 0.31, 0.26, rank_before=7, rank_after=1, rank_change=6),
+        FeatureMove("spread_bps", 0.0, 0.12, 0.12, rank_before=None, rank_after=4, rank_change=None),
+        FeatureMove("is_long", 0.30, 0.12, -0.18, rank_before=2, rank_after=5, rank_change=-3),
+    ]
+    lines = _features(base_snapshot, [m.feature for m in moves], moves)
+    snap = base_snapshot.model_copy(update={"learned": lines})
+    published = _check_lines(snap)
+    top1 = format_value(snap.metrics["feature_share.top1"])
+    before1 = format_value(snap.metrics["feature_share_before.top1"])
+    assert published[0] == (
+        f"funding_rate, the largest mover, now carries {top1} of the model's importance share, against a share in "
+        f"the previous training of {before1}. It is now among the model's top three features."
+    )
+    assert published[1].endswith(" It is new to the model.")
+    assert published[2].endswith(" It has left the model's top three features.")
+    assert lines[0]["rank_before"] == 7 and lines[0]["rank_after"] == 1 and lines[0]["feature"] == "funding_rate"
+
+
+def test_a_flipped_sign_or_direction_is_withheld(sim: Path) -> None:
+    """Each published line, with one sign or one direction word turned the wrong way, is
+    withheld by the verifier: the signs and words are claims, not decoration."""
+    import re
+
+    from huracan.council.publish import publish
+
+    cfg = load_config(data_dir=sim)
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    flipped = 0
+    with Store.open(cfg, read_only=True) as store:
+        last = store.last_day()
+        assert last is not None
+        for k in range(3):
+            snap = compute_snapshot(store, last - timedelta(days=k), plugins, cfg)
+            for text in render_learned(snap)[0]:
+                for m in re.finditer(r"(?<![\w.])([+-])(?=\d[\d,]*(?:\.\d+)?)", text):
+                    digits = re.match(r"[\d,.]+", text[m.end() :])
+                    if digits is None or not any(c in "123456789" for c in digits.group(0)):
+                        continue  # -0.000 and +0.000 are the same number
+                    wrong = text[: m.start()] + ("-" if m.group(1) == "+" else "+") + text[m.end() :]
+                    out = publish(wrong, snap)
+                    assert out.removed, (wrong, out.text)
+                    flipped += 1
+                for right, bad in (
+                    ("a significant rise", "a significant fall"),
+                    ("a significant fall", "a significant rise"),
+                ):
+                    if right in text:
+                        out = publish(text.replace(right, bad, 1), snap)
+                        assert out.removed, text
+                        flipped += 1
+    assert flipped >= 10, flipped
+
+
+def test_a_single_prediction_day_says_nothing_about_the_model_in_any_face(
+    sparse_store: tuple[Any, Settings], sparse: Sparse
+) -> None:
+    store, cfg = sparse_store
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    one = next(
+        e.ts.date()
+        for e in sparse.events
+        if e.type == "calibration" and len(e.predictions) == 1 and e.ts.date() != AUTOTUNE_DAY  # type: ignore[attr-defined]
+    )
+    snap = compute_snapshot(store, one, plugins, cfg)
+    lines = _check_lines(snap)
+    for face, text in _formats(snap, cfg).items():
+        assert "The new model's AUC" not in text and "The Brier score is" not in text, face
+        assert "mover, now carries" not in text, face
+        if not lines:
+            assert NOTHING.split(":")[0] in text, face

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from huracan.analytics.format import Which, format_value
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 
-__all__ = ["build_learned", "render_learned"]
+__all__ = ["build_learned", "plus", "render_learned"]
 
 _SAFE = re.compile(r"[^\w.:\-]+")
 
@@ -39,8 +40,8 @@ def _ident(text: str, limit: int = 40) -> str:
     return _SAFE.sub("_", text).strip("_")[:limit] or "unnamed"
 
 
-def _line(kind: str, text: str, ids: list[str]) -> dict[str, Any]:
-    return {"kind": kind, "text": text, "metric_ids": ids}
+def _line(kind: str, text: str, ids: list[str], **facts: Any) -> dict[str, Any]:
+    return {"kind": kind, "text": text, "metric_ids": ids, **facts}
 
 
 def _judged(s: MetricsSnapshot, *ids: str) -> bool:
@@ -51,93 +52,152 @@ def _cmp(m: MetricValue, scope: str) -> Any:
     return m.vs_prev_day if scope == "1d" else m.vs_7d_mean
 
 
-_VS = {"1d": "vs yesterday", "7d": "vs the 7-day mean"}
+def plus(m: MetricValue, which: Which = "value") -> str:
+    """The ``+`` a change prints before its placeholder when it is above zero.
+
+    A snapshot value prints unsigned (:func:`~huracan.analytics.format.format_value`);
+    a change reads with its sign everywhere in the digest (``+0.012``, ``-2.3 pp``):
+    negative numbers carry their ``-`` already, a positive one gets this ``+``. A change
+    that rounds to zero at its precision stays unsigned.
+    """
+    text = format_value(m, which)
+    return "+" if text[:1] not in "+-" and any(c in "123456789" for c in text) else ""
 
 
-def _move(m: MetricValue, scope: str, name: str, only_significant: bool = False) -> str:
-    """One sentence on ``m``'s change over ``scope``, worded from its significance."""
-    c = _cmp(m, scope)
-    if c is None or c.delta is None:
-        return ""
-    ph = f"{{{m.id}.delta_{scope}}}"
+#: How a metric is named as the subject of a sentence.
+_SUBJECT = {"model_auc": "The AUC", "model_ece": "The ECE", "model_brier": "The Brier score"}
+_SINCE = {"1d": "since yesterday", "7d": "against its 7-day mean"}
+
+
+def _judgement(c: Any) -> str:
+    """What a comparison's significance lets the sentence say: a direction word only with it."""
     if c.significant:
-        word = "rose" if c.delta > 0 else "fell"
-        return f"{name} {word} to {{{m.id}}} ({ph} {_VS[scope]}, a significant change)."
-    if only_significant:
-        return ""
+        return "a significant rise" if c.delta > 0 else "a significant fall"
     if c.significant is False:
-        return f"{name} moved {ph} {_VS[scope]}, which is not significant."
-    return f"{name} moved {ph} {_VS[scope]}, not judged (no interval)."
+        return "within noise"
+    return "not judged"
+
+
+def _change(m: MetricValue, scope: str) -> str:
+    """``+0.046 since yesterday, a significant rise``: the signed change, its base, its judgement
+    (each in its own clause: the verifier reads a judgement against the comparison beside it)."""
+    which: Which = "delta_1d" if scope == "1d" else "delta_7d"
+    return f"{plus(m, which)}{{{m.id}.{which}}} {_SINCE[scope]}, {_judgement(_cmp(m, scope))}"
+
+
+def _moves(m: MetricValue, scopes: list[str], subject: str, only_significant: bool = False) -> str:
+    """One sentence on ``m``: its level, then each change over ``scopes`` with its judgement."""
+    said = [
+        sc
+        for sc in scopes
+        if (c := _cmp(m, sc)) is not None and c.delta is not None and (c.significant or not only_significant)
+    ]
+    if not said:
+        return ""
+    return f"{subject} is {{{m.id}}}: " + ", and ".join(_change(m, sc) for sc in said) + "."
 
 
 #: The AUC change's verdict (:func:`~huracan.analytics.wording.learning_verdict`, the one
-#: wording of the verdict, learning summary and models diff) said without a direction word:
-#: the change's sign is printed beside it, the interval decides the word.
+#: wording of the verdict, learning summary and models diff), said after its interval and
+#: without a direction word: the printed sign says which way, the interval whether it counts.
 _VERDICT = {
-    "better": ": beyond noise, in the new model's favour.",
-    "worse": ": beyond noise, against the new model.",
-    "no significant change": ": not beyond noise.",
-    "not judged": ", not judged (no interval).",
+    "better": "beyond noise, in the new model's favour",
+    "worse": "beyond noise, against the new model",
+    "no significant change": "not beyond noise",
+    "not judged": "not judged",
 }
 
 
-def _model(s: MetricsSnapshot) -> list[dict[str, Any]]:
+def _auc_change(s: MetricsSnapshot, ch: MetricValue) -> dict[str, Any]:
     from huracan.analytics.wording import learning_verdict
 
+    word = learning_verdict(ch)[0]
+    ids = ["model_auc_change"]
+    if _judged(s, "model_auc"):
+        text = "The new model's AUC is {model_auc}, and the AUC change vs the previous training is "
+        ids.insert(0, "model_auc")
+    else:
+        text = "The AUC change vs the previous training is "
+    text += f"{plus(ch)}{{model_auc_change}}"
+    if ch.interval is not None:
+        # Bounds unsigned when positive: "+{high}" after "to" is not read as the interval's end.
+        text += f" (95 % interval {{model_auc_change.low}} to {{model_auc_change.high}}: {_VERDICT[word]})."
+    else:
+        text += ", with no interval to judge it by: not judged."
+    return _line("model", text, ids, verdict=word)
+
+
+def _model(s: MetricsSnapshot) -> list[dict[str, Any]]:
     out = []
     ch = s.get("model_auc_change")
     if ch is not None and _judged(s, "model_auc_change"):
-        text = "AUC change vs previous training is {model_auc_change}"
-        if ch.interval is not None:
-            text += ", with a 95 % interval of {model_auc_change.low} to {model_auc_change.high}"
-        text += _VERDICT[learning_verdict(ch)[0]]
-        out.append(_line("model", text, ["model_auc_change"]))
-    for scope in ("1d", "7d"):
-        said = []
-        for mid, name in (("model_auc", "Model AUC (out-of-time)"), ("model_ece", "Model ECE (recomputed)"),
-                          ("model_brier", "Brier score")):  # fmt: skip
-            m = s.get(mid)
-            if m is None or not m.judged or (scope == "1d" and mid == "model_auc" and ch is not None):
-                continue  # the AUC's change since yesterday is the line above: vs the previous training
-            if sentence := _move(m, scope, name):
-                said.append((sentence, mid))
-        if said:
-            out.append(_line("model", " ".join(t for t, _ in said), [i for _, i in said]))
+        out.append(_auc_change(s, ch))
+    for mid in ("model_auc", "model_ece", "model_brier"):
+        m = s.get(mid)
+        if m is None or not m.judged:
+            continue
+        # the AUC's change since yesterday is the line above: vs the previous training
+        scopes = ["7d"] if mid == "model_auc" and ch is not None else ["1d", "7d"]
+        if sentence := _moves(m, scopes, _SUBJECT[mid]):
+            out.append(_line("model", sentence, [mid]))
     return out
 
 
-def _features(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
+#: How a ranked part (``top1`` …) is said: the part words of metrics.yaml's ``part_synonyms``.
+_RANK = {1: "largest", 2: "second-largest", 3: "third-largest"}
+
+
+def _entered(move: Any) -> str:
+    """A sentence without numbers on the feature's place among the model's features."""
+    if move is None:
+        return ""
+    if move.rank_before is None:
+        return " It is new to the model."
+    if move.rank_after is None:
+        return " It is no longer in the model."
+    if move.rank_after <= 3 < move.rank_before:
+        return " It is now among the model's top three features."
+    if move.rank_before <= 3 < move.rank_after:
+        return " It has left the model's top three features."
+    return ""
+
+
+def _features(s: MetricsSnapshot, names: list[str], moves: list[Any] | None = None) -> list[dict[str, Any]]:
     out = []
     for k, feature in enumerate(names[:3], 1):
         now, before = f"feature_share.top{k}", f"feature_share_before.top{k}"
         if not _judged(s, now, before):
             continue
-        out.append(
-            _line(
-                "features",
-                # The name in a sentence of its own: a feature called "confidence" or "high"
-                # must not read as a word about the number beside it.
-                f"Importance move top{k}: feature {_ident(feature)}. "
-                f"Feature importance share, top{k} is {{{now}}}; feature importance share before, top{k} was {{{before}}}.",
-                [now, before],
-            )
+        move = moves[k - 1] if moves and len(moves) >= k else None
+        # The name is an identifier, never a word about a number ("confidence", "high").
+        text = (
+            f"{_ident(feature)}, the {_RANK[k]} mover, now carries {{{now}}} of the model's importance share, "
+            f"against a share in the previous training of {{{before}}}.{_entered(move)}"
         )
+        facts: dict[str, Any] = {"feature": _ident(feature)}
+        if move is not None:
+            facts |= {"rank_before": move.rank_before, "rank_after": move.rank_after}
+        out.append(_line("features", text, [now, before], **facts))
     return out
+
+
+_MODE_SUBJECT = (("shadow_win_rate", "the shadow win rate"), ("shadow_avg_return_bps", "the average shadow return"))
 
 
 def _modes(s: MetricsSnapshot, modes: list[str]) -> list[dict[str, Any]]:
     said = []
     for scope in ("1d", "7d"):
         for mode in modes:
-            for base, name in (
-                ("shadow_win_rate", "Shadow win rate"),
-                ("shadow_avg_return_bps", "Average shadow return"),
-            ):
+            for base, name in _MODE_SUBJECT:
                 mid = f"{base}.{mode}"
                 m = s.get(mid)
-                if m is not None and m.judged and (t := _move(m, scope, f"{name}, {mode}", only_significant=True)):
+                subject = f"In {_ident(mode)} mode {name}"
+                if m is not None and m.judged and (t := _moves(m, [scope], subject, only_significant=True)):
                     said.append(_line("modes", t, [mid]))
     return said
+
+
+_MOVED = {1: "moved most", 2: "moved second most", 3: "moved third most"}
 
 
 def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
@@ -155,10 +215,14 @@ def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
         out.append(
             _line(
                 "regimes",
-                f"Regime move top{k}: regime {_ident(regime)}, against the 7 days before. "
-                f"Regime return change, top{k} is {{{mid}}}, with a 95 % interval of {{{mid}.low}} to {{{mid}.high}}"
-                + (": beyond noise." if beyond else ": not beyond noise."),
+                # The name in a sentence of its own: a regime called "range" or "high" must not
+                # read as a word about the numbers ("range" names an interval).
+                f"Trades in the {_ident(regime)} regime {_MOVED[k]}. Their change in the regime's average return "
+                f"against the 7 days before, the {_RANK[k]} move, is {plus(m)}{{{mid}}} "
+                f"(95 % interval {{{mid}.low}} to {{{mid}.high}}: "
+                + ("beyond noise)." if beyond else "not beyond noise)."),
                 [mid],
+                regime=_ident(regime),
             )
         )
     return out
@@ -174,7 +238,8 @@ def _thresholds(s: MetricsSnapshot, changes: dict[str, Any]) -> list[dict[str, A
         if not _judged(s, set_, before):
             continue
         gate, mode = _ident(c.gate), _ident(c.mode)
-        who = _ident(c.author) if c.author else "an unnamed author"
+        # Who moved it is the event's author: the Engine's tuner, or a person on the desk.
+        who = _ident(c.author) if c.author else "An unnamed author"
         reason = " ".join(str(c.reason).split())
         if not reason:
             why = "It logged no reason."
@@ -183,25 +248,24 @@ def _thresholds(s: MetricsSnapshot, changes: dict[str, Any]) -> list[dict[str, A
             why = "Its reason carries numbers Huracan does not check: huracan gates history shows it."
         else:
             why = f"Its reason: “{reason}”."
-        # Who moved it is the event's author: the Engine's tuner, or a person on the desk.
+        # Each clause names its gate and mode: the verifier links a threshold by them.
         text = (
-            f"The {gate} threshold in {mode} mode was moved by {who}. "
-            f"Threshold before the change, {gate}, {mode} was {{{before}}}; "
-            f"threshold after the change, {gate}, {mode} is {{{set_}}}. {why}"
+            f"{who} moved the {gate} threshold in {mode} mode: its threshold before the change was {{{before}}}, "
+            f"and the {gate}'s {mode} threshold after the change is {{{set_}}}. {why}"
         )
         ids = [before, set_]
         wi = [f"gate_threshold_whatif_bps.{part}", f"gate_threshold_whatif_before_bps.{part}"]
         if _judged(s, *wi):
             text += (
-                f" Replayed on the gate's decisions of the last 7 days, what-if P&L at the new threshold, "
-                f"{gate}, {mode} is {{{wi[0]}}}; what-if P&L at the old threshold, {gate}, {mode} is {{{wi[1]}}}."
+                f" Replayed on the last 7 days of {gate} decisions in {mode} mode, the what-if P&L at the new "
+                f"threshold is {{{wi[0]}}}, and the {mode} {gate} what-if P&L at the old threshold is {{{wi[1]}}}."
             )
             ids += wi
             best = f"gate_threshold_whatif_best.{part}"
             if _judged(s, best):
-                text += f" Best threshold on the what-if grid, {gate}, {mode} is {{{best}}}."
+                text += f" The best threshold on the {gate}'s {mode} what-if grid is {{{best}}}."
                 ids.append(best)
-        out.append(_line("thresholds", text, ids))
+        out.append(_line("thresholds", text, ids, gate=gate, mode=mode, author=who))
     return out
 
 
@@ -214,12 +278,12 @@ def _gates(s: MetricsSnapshot, gates: list[str]) -> list[dict[str, Any]]:
         # the gate blocked more winners than losers.
         if m is None or not m.judged or m.value is None or m.value >= 0.5:
             continue
-        text = f"Gate block accuracy, {gate} is {{{acc}}} on {{{acc}.n}} blocks: it blocked more winners than losers."
+        text = f"The {gate}'s block accuracy is {{{acc}}} on {{{acc}.n}} blocks, so it blocked more winners than losers"
         ids = [acc]
         if _judged(s, pnl):
-            text += f" P&L of blocked signals, {gate} is {{{pnl}}}."
+            text += f", and the signals the {gate} blocked would have made {plus(s.metrics[pnl])}{{{pnl}}}"
             ids.append(pnl)
-        out.append(_line("gates", text, ids))
+        out.append(_line("gates", text + ".", ids, gate=gate))
     return out
 
 
@@ -231,9 +295,16 @@ def _live(s: MetricsSnapshot, models: dict[str, list[str]]) -> list[dict[str, An
             continue
         # "sha-" keeps an all-digit prefix (309431539305) from reading as a number
         ids = [f"sha-{_ident(i)[:12]}" for i in sorted(models[mode])]
-        who = f"model {ids[0]}" if len(ids) == 1 else "models " + ", ".join(ids)
+        who = f"model {ids[0]}" if len(ids) == 1 else "models " + ", ".join(ids[:-1]) + " and " + ids[-1]
+        m = s.metrics[mid]
         out.append(
-            _line("live", f"Live vs shadow gap, {_ident(mode)} is {{{mid}}} on {{{mid}.n}} live trades ({who}).", [mid])
+            _line(
+                "live",
+                f"In {_ident(mode)} mode the live vs shadow gap is {plus(m)}{{{mid}}} on {{{mid}.n}} live trades "
+                f"(Hamilton traded {who}).",
+                [mid],
+                models=ids,
+            )
         )
     return out
 
@@ -268,12 +339,12 @@ def build_learned(snapshot: MetricsSnapshot, ctx: Any = None) -> list[dict[str, 
             rows = ctx.cache.conn.execute(_LIVE_MODELS_SQL, [snapshot.date]).fetchall()
         except Exception:  # no live outcome table yet: nothing traded live
             rows = []
-    names = [m.feature for m in moves.drift.moves] if moves else []
+    top = moves.drift.moves[:3] if moves else []
     live = {str(r[0]): [str(x) for x in r[1]] for r in rows}
     modes = sorted(known_modes())
     return [
         *_model(snapshot),
-        *_features(snapshot, names),
+        *_features(snapshot, [m.feature for m in top], top),
         *_modes(snapshot, modes),
         *_regimes(snapshot, regimes),
         *_thresholds(snapshot, changes),
