@@ -25,13 +25,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from huracan.analytics.learning import FeatureDrift, feature_drift
 from huracan.analytics.metric_context import MetricContext
+
+if TYPE_CHECKING:
+    from huracan.analytics.gate_rows import GateFrame
 
 __all__ = [
     "FEATURES_SQL",
@@ -166,6 +169,21 @@ class ThresholdWhatIf:
     with_outcome: int
 
 
+def _gate_frame(ctx: MetricContext, start: date) -> GateFrame:
+    """The decisions of every what-if window of the computer's days, fetched once per snapshot
+    (a change replayed on each of 8 days used to read its 7 days 8 times)."""
+    from huracan.analytics.gate_rows import GateFrame
+
+    cache = ctx.cache
+    frame: GateFrame = ctx.memo(
+        "gate_frame",
+        lambda: GateFrame.fetch(cache.conn, cache.window_start - timedelta(days=WHATIF_DAYS - 1), cache.window_end),
+    )
+    if frame.covers(start, ctx.day):
+        return frame
+    return ctx.memo(("gate_frame", start, ctx.day), lambda: GateFrame.fetch(cache.conn, start, ctx.day))
+
+
 def threshold_what_if(ctx: MetricContext, part: str) -> ThresholdWhatIf | None:
     """The what-if of the change of ``part`` ("gate.mode") on ``ctx.day`` (None: no change)."""
     change = threshold_changes(ctx).get(part)
@@ -173,11 +191,10 @@ def threshold_what_if(ctx: MetricContext, part: str) -> ThresholdWhatIf | None:
         return None
 
     def build() -> ThresholdWhatIf:
-        from huracan.analytics.gate_rows import gate_rows
         from huracan.analytics.gate_whatif import replay
 
         start = ctx.day - timedelta(days=WHATIF_DAYS - 1)
-        sel = gate_rows(ctx.cache.conn, start, ctx.day).select(change.gate, change.mode)
+        sel = _gate_frame(ctx, start).rows(start, ctx.day, change.gate, change.mode)
         points, best = replay(sel, [change.after, change.before])
         at = {p.threshold: p for p in points}
         return ThresholdWhatIf(
