@@ -60,6 +60,15 @@ class NumberClaim:
     hint: int = 0
     negative_ok: bool = False
     placeholder: RenderedSpan | None = None
+    #: the words around the number (before, after, clause, previous_day, after_raw,
+    #: clause_before), to read its roles again for another metric (:mod:`.rescue`)
+    context: tuple[str, str, str, bool, str, str] | None = None
+    #: the clause with metric names and placeholder labels blanked out
+    blanked: str = ""
+    #: where the metric it is paired with is named (None: carried from elsewhere)
+    anchor: int | None = None
+    #: bound by a qualifier word, a "respectively" or a partition, not by nearness alone
+    requalified: bool = False
 
 
 @dataclass
@@ -86,6 +95,9 @@ class Claims:
     numbers: list[NumberClaim] = field(default_factory=list)
     dates: list[DateClaim] = field(default_factory=list)
     directions: list[DirectionClaim] = field(default_factory=list)
+    #: the mentions of each unit's clauses, by the unit's start (:mod:`.rescue`)
+    mentions: dict[int, list[Mention]] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]], lo: int, hi: int) -> str:
@@ -130,7 +142,7 @@ _UNITS_OK = {
 }  # fmt: skip
 
 
-def _fits(tok: NumberToken, unit: str, change: bool) -> bool:
+def fits(tok: NumberToken, unit: str, change: bool) -> bool:
     """Whether a metric of ``unit`` can be written the way ``tok`` is (units disambiguate);
     a percent is a count's only as its percent change ("signals rose 3.1 %")."""
     if tok.kind in ("multiplier", "ratio", "share") or tok.unit == "x":
@@ -155,7 +167,7 @@ def _link(
     usable = [m for m in mentions if not (own_label and own_label[0] <= m.start < own_label[1])]
     before = [m for m in usable if m.end <= tok.start]
     after = [m for m in usable if m.start >= tok.end]
-    fits = [m for m in usable if _fits(tok, unit_of.get(m.metric_id, ""), change)]
+    fitting = [m for m in usable if fits(tok, unit_of.get(m.metric_id, ""), change)]
     if n_roles and (before or carry):
         return before[-1] if before else carry
     bare = tok.unit == "" and tok.kind == "number" and "." not in tok.text
@@ -165,9 +177,9 @@ def _link(
         adjacent = (_FILLER_COUNT.match(gap) and (count_like or not before)) or (
             after[0].elliptical and _FILLER_PART.match(gap)
         )
-        if adjacent and after[0] in fits:
+        if adjacent and after[0] in fitting:
             return after[0]
-    if after and after[0] in fits:
+    if after and after[0] in fitting:
         gap = blanked[tok.end - c0 : after[0].start - c0]
         article = re.search(r"\b(?:a|an)\s*$", blanked[max(0, tok.start - c0 - 4) : tok.start - c0])
         if article and not gap.strip():
@@ -175,10 +187,10 @@ def _link(
         if tok.unit in ("bps", "$", "ms", "s") and re.match(r"^\s*(?:of|in)\s+(?:the\s+|its\s+)?$", gap):
             return after[0]  # "+23.0 bps of P&L": an amount of the metric after it
     for m in reversed(before):
-        if m in fits:
+        if m in fitting:
             return m
     for m in after:
-        if m in fits:
+        if m in fitting:
             return m
     return before[-1] if before else (after[0] if after else None)
 
@@ -193,7 +205,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
     dates = find_dates(text, snapshot.date.year)
     allowed = allowed_dates(snapshot)
     words = sorted(find_direction_words(text) + find_readiness_words(text), key=lambda w: w.start)
-    out = Claims(units(text))
+    out = Claims(units(text), hits=hits)
     carry: Mention | None = None
     unit_of = {mid: m.unit for mid, m in snapshot.metrics.items()}
     for unit in out.units:
@@ -237,6 +249,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 probe = roles_for(tok, before, after, text[c0:c1], "count", previous_day, after_raw)
                 change = is_change(tok, before, after)
                 mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
+                linked = mention
                 if mention is not None and mention.end <= tok.start and (q := _TRAILING_Q.match(after)):
                     mention = lex.retarget(mention, q.group(1)) or mention
                 elif (
@@ -253,6 +266,8 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         if (r := lex.retarget(m, q.group(1))) is not None:
                             mention = r
                             break
+                # a qualifier word at the number ("…, p95 3.75 ms") binds it as tightly as a name
+                requalified = mention is not linked
                 mention = each.get(tok.start, mention)
                 if mention is None and span is not None:
                     mention = Mention(
@@ -301,6 +316,10 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         hint=sign_hint(text[max(c0, tok.start - 25) : tok.start], after),
                         negative_ok=negative_word(text[c0:c1]) or bool(mention and mention.magnitude),
                         placeholder=span,
+                        context=(before, after, text[c0:c1], previous_day, after_raw, text[prev_end : tok.start]),
+                        blanked=clause_text,
+                        requalified=requalified or tok.start in each or tok.start in bound,
+                        anchor=mention.start if mention is not None and mention.end > mention.start else None,
                     )
                 )  # fmt: skip
                 range_before = before
@@ -323,6 +342,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 subjects = _subjects(w, mentions, text, carry) or _unit_subject(w, unit_mentions)
                 out.directions.append(DirectionClaim(w, unit, (c0, c1), subjects, scope))
             unit_mentions += mentions
+            out.mentions.setdefault(unit.start, []).extend(m for m in named if m.end > m.start)
             if mentions:
                 carry = mentions[-1]
                 prev_mention = next((m for m in reversed(mentions) if not m.elliptical), prev_mention)

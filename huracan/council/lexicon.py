@@ -279,6 +279,8 @@ class Lexicon:
                 if best is None or rank > best[0]:
                     best = (rank, fid, mid, took)
             if best is None:
+                best = self._subject_part(families, h, slot_hits, text, c0)
+            if best is None:
                 continue
             _, fid, mid, took = best
             used.update(took)
@@ -289,18 +291,23 @@ class Lexicon:
             ref = next((m for m in reversed(out) if m.end <= h.start and not m.elliptical and self._takes(m, h)), None)
             if ref is None and previous is not None and self._takes(previous, h):
                 ref = previous
-            if ref is None:
-                continue
-            ref_fam = self.families[ref.family]
-            slot = next(k for k, segs in enumerate(ref_fam.slots) if segs & h.segments)
-            slots: list[str | None] = [*ref.parts, *([None] * (len(ref_fam.slots) - len(ref.parts)))]
-            slots[slot] = next(iter(h.segments & ref_fam.slots[slot]))
-            mid = ref_fam.member(slots) or ref_fam.member(slots[: slot + 1])
-            if mid is not None:
-                out.append(
-                    Mention(h.start, h.end, mid, ref.family, ref.magnitude, True, ref.key, self.metric_parts[mid])
-                )
+            if ref is not None and (m := self.with_part(ref, h)) is not None:
+                out.append(m)
         return sorted(out, key=lambda m: m.start)
+
+    def with_part(self, ref: Mention, h: Hit) -> Mention | None:
+        """``ref``'s family with ``h``'s part word in its slot ("… and Hamilton 105": the
+        Hamilton member of the events named before), placed at the part word."""
+        if not self._takes(ref, h):
+            return None
+        ref_fam = self.families[ref.family]
+        slot = next(k for k, segs in enumerate(ref_fam.slots) if segs & h.segments)
+        slots: list[str | None] = [*ref.parts, *([None] * (len(ref_fam.slots) - len(ref.parts)))]
+        slots[slot] = next(iter(h.segments & ref_fam.slots[slot]))
+        mid = ref_fam.member(slots) or ref_fam.member(slots[: slot + 1])
+        if mid is None:
+            return None
+        return Mention(h.start, h.end, mid, ref.family, ref.magnitude, True, ref.key, self.metric_parts[mid])
 
     def _takes(self, mention: Mention, part: Hit) -> bool:
         """Whether ``mention``'s family has a slot for ``part``'s word."""
@@ -360,6 +367,21 @@ class Lexicon:
                 if owners and qs < h.start and word not in _FUNCTION_WORDS and _SUBJECT_START.match(text[c0:qs]):
                     return frozenset(owners)
         return frozenset(best[1]) if best else h.families
+
+    def _subject_part(
+        self, families: frozenset[str], h: Hit, slot_hits: list[Hit], text: str, c0: int
+    ) -> tuple[tuple[int, int, int], str, str, list[int]] | None:
+        """A family that needs a part and found none within reach takes its clause's subject's
+        part: "the meta-label gate blocked 94.0 % of the day's 315 winning trades"."""
+        for fid in sorted(families):
+            fam = self.families[fid]
+            if () in fam.members:
+                continue
+            filled, took = self._fill(fam, h, [s for s in slot_hits if s.end <= h.start], [], text, c0)
+            mid = fam.member(filled)
+            if mid is not None:
+                return (1, 1, 0), fid, mid, took
+        return None
 
     def _fill(
         self, fam: Family, h: Hit, slot_hits: list[Hit], nums: list[tuple[int, int]], text: str, c0: int

@@ -233,6 +233,12 @@ def _token(text: str, m: re.Match[str], start: int, end: int, unsigned: bool = F
     unit = "$" if m.groupdict().get("cur") else _unit(m.groupdict().get("suf") or "")
     approx, bound = _context(text, start)
     tol = 0.0 if not math.isfinite(magnitude) else 0.5 * 10.0**-decimals * mult * (2 if approx else 1)
+    digits = body.replace(",", "")
+    zeros = 0 if "." in digits or not digits.strip("0") else len(digits) - len(digits.rstrip("0"))
+    if approx and zeros and math.isfinite(magnitude):
+        # "about 1,000 signals" (1,020), "roughly 11,000 samples" (10,897): a hedged round
+        # number's zeros are not digits; within half its last unit, and never beyond 5 %
+        tol = max(tol, min(0.5 * 10.0**zeros * mult, 0.05 * magnitude))
     kind = "number"
     if unit == "fold":
         kind, unit, tol = "multiplier", "", max(tol, MULTIPLE_TOLERANCE * magnitude)

@@ -28,7 +28,9 @@ from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 from huracan.council.claims import Claims, DirectionClaim, NumberClaim, find_claims
 from huracan.council.direction import PLAIN, check_direction
 from huracan.council.matching import ALL_FIELDS, SnapshotIndex, match_field, match_metric
+from huracan.council.lexicon import lexicon_for
 from huracan.council.placeholders import FIELDS, RenderedSpan
+from huracan.council.rescue import candidates, rescue
 from huracan.council.schema import DirectionCheck, VerifiedNumber
 from huracan.council.segments import Unit
 
@@ -212,6 +214,10 @@ def verify(
     for nc in claims.numbers:
         vn = _number(nc, snapshot, index, allowed_literals)
         checked.append((nc, vn))
+    if allowed_literals is None:
+        lex = lexicon_for(snapshot)
+        cands = {u.start: candidates(text, u, claims.mentions.get(u.start, []), claims.hits, lex) for u in claims.units}
+        rescue(checked, cands, snapshot, text)
     for dc_ in claims.dates:
         tok = dc_.token
         ok = dc_.allowed is not None
