@@ -27,9 +27,9 @@ from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.claims import NumberClaim, fits
 from huracan.council.cues import Roles, is_change, roles_for
 from huracan.council.lexicon import Hit, Lexicon, Mention
-from huracan.council.segments import Unit
 from huracan.council.matching import match_metric
 from huracan.council.schema import VerifiedNumber
+from huracan.council.segments import Unit
 
 __all__ = ["Candidate", "candidates", "rescue"]
 
@@ -92,7 +92,11 @@ def _tight(nc: NumberClaim) -> str | None:
     c0 = nc.clause[0]
     if m.end <= nc.token.start:
         return "all" if _TIGHT_BEFORE.match(nc.blanked[m.end - c0 : nc.token.start - c0]) else None
-    if m.start >= nc.token.end and not m.elliptical and _TIGHT_AFTER.match(nc.blanked[nc.token.end - c0 : m.start - c0]):
+    if (
+        m.start >= nc.token.end
+        and not m.elliptical
+        and _TIGHT_AFTER.match(nc.blanked[nc.token.end - c0 : m.start - c0])
+    ):
         return "family"
     return None
 
@@ -134,9 +138,8 @@ def rescue(
             nc, vn = pairs[i]
             if vn.failure not in ("wrong_record", "unverified") or nc.placeholder is not None:
                 continue
-            if nc.token.kind in ("quantifier",) or "n" in nc.roles.fields and nc.mention is not None:
-                if _is_rate_sample(nc, snapshot):
-                    continue
+            if nc.token.kind == "quantifier" or ("n" in nc.roles.fields and _is_rate_sample(nc, snapshot)):
+                continue
             change = nc.context is not None and is_change(nc.token, nc.context[0], nc.context[1])
             if (change or nc.token.kind in ("multiplier", "ratio")) and _COMPARES.search(nc.unit.text(text)):
                 continue  # "live trailed shadow by 3.0 pp": the gap between two metrics, not either's change
@@ -144,15 +147,16 @@ def rescue(
             if tight == "all":
                 continue
             placed = [
-                (pairs[j][0].token.start, pairs[j][0].anchor, pairs[j][1].metric_id or "")
+                (pairs[j][0].token.start, anchor, pairs[j][1].metric_id or "")
                 for j in idx
-                if j != i and pairs[j][1].failure is None and pairs[j][0].anchor is not None
+                if j != i and pairs[j][1].failure is None and (anchor := pairs[j][0].anchor) is not None
             ]
+            family = nc.mention.family if nc.mention is not None else None
             tried = {vn.metric_id}
             for c in sorted(cands, key=lambda c: abs(c.at - nc.token.start)):
                 mid = c.mention.metric_id
                 metric = snapshot.metrics.get(mid)
-                if metric is None or mid in tried or (tight == "family" and c.mention.family != nc.mention.family):
+                if metric is None or mid in tried or (tight == "family" and c.mention.family != family):
                     continue
                 tried.add(mid)
                 if not fits(nc.token, metric.unit, change):

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 from huracan.council.claims import Claims, DirectionClaim, NumberClaim, find_claims
 from huracan.council.direction import PLAIN, check_direction
-from huracan.council.matching import ALL_FIELDS, SnapshotIndex, match_field, match_metric
 from huracan.council.lexicon import lexicon_for
+from huracan.council.matching import ALL_FIELDS, SnapshotIndex, match_field, match_metric
 from huracan.council.placeholders import FIELDS, RenderedSpan
 from huracan.council.rescue import candidates, rescue
 from huracan.council.schema import DirectionCheck, VerifiedNumber
