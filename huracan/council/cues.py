@@ -39,6 +39,10 @@ _YESTERDAY = re.compile(
 _WEEK = re.compile(r"\b(?:7[- ]day|seven[- ]day|week(?:ly|'s)?|7d|mean_7d|baseline_7d)\b", _I)
 _MEAN = re.compile(r"\b(?:mean|average|avg|baseline|norm)\b", _I)
 _FROM = re.compile(r"\bfrom\s*(?:about\s+|around\s+|roughly\s+)?$", _I)
+#: "81.8 % against 76.6 %": the second of two levels set side by side is the comparison's base
+_VERSUS_BEFORE = re.compile(
+    r"^\s*(?:%|pp|bps|s|ms|min)?\s*,?\s*(?:vs\.?|versus|against|compared (?:with|to))\s*(?:about\s+|around\s+)?$", _I
+)
 _TO_AFTER = re.compile(r"^\s*(?:%|pp|bps|ms|s)?\s*(?:to|→|->)\s", _I)
 _DELTA_BEFORE = re.compile(
     r"\b(?:by|up|down|moved|change of|changed|a (?:rise|fall|drop|gain|move|change|swing|jump|"
@@ -62,6 +66,13 @@ _DELTA_AFTER = re.compile(
     r"^\s*(?:pp|points?|bps)?\s*(?:vs\.?|versus|day[- ]over[- ]day|from yesterday|since|"
     + _COMPARATIVE
     + r"\s+(?:than\s+)?(?:yesterday|the day before|the previous day|its|the|a|on)\b)",
+    _I,
+)
+#: "35.5 % versus 50.9 % yesterday", "81.8 % against 76.6 %": the first of two levels set
+#: side by side is the day's value (the second is read by its own words)
+_LEVEL_PAIR = re.compile(
+    r"^\s*(?:%|pp|bps|s|ms|min)?\s*,?\s*(?:vs\.?|versus|against|compared (?:with|to)|up from|down from)\s+"
+    r"(?:about\s+|around\s+|roughly\s+|the\s+|a\s+|its\s+)?(?:[$]?\d|$)",
     _I,
 )
 _AFTER_SIGN = re.compile(r"^\s*(?:pp|points?|bps|s|ms)?\s*(?P<w>" + _COMPARATIVE + r")\b", _I)
@@ -177,6 +188,8 @@ def roles_for(
     """The fields ``tok`` may claim, from ``before`` / ``after`` it (mention text blanked;
     ``after_raw`` unblanked, for the count noun of a sample size)."""
     fields: set[str] = set()
+    if not tok.signed and tok.unit != "pp" and _LEVEL_PAIR.match(after_raw if after_raw is not None else after):
+        return Roles(frozenset({"value"}), specific=True)
     scope = scope_of(clause) or ("1d" if previous_day else None)
     raw = after if after_raw is None else after_raw
     before = _MADE_UP.sub(" ", before)  # "scalps made up 58": not a change
@@ -193,7 +206,7 @@ def roles_for(
     fields |= target
     if _INTERVAL.search(before) or _after(_INTERVAL, after):
         fields |= {"low", "high"}
-    if _FROM.search(before) and not fields:
+    if (_FROM.search(before) or (scope and _VERSUS_BEFORE.search(before))) and not fields:
         fields |= _scoped("baseline", scope)
     said_yesterday = _YESTERDAY.search(after[:30]) and not _DELTA_AFTER.match(after)
     if not fields and (said_yesterday or re.search(r"\byesterday(?:'s)?\s*(?:of\s+|was\s+|at\s+|:\s*)?$", before, _I)):
