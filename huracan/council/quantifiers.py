@@ -272,6 +272,10 @@ def respectively(
     parts = _subject_parts(text, lex, hits, c0, first)
     family = next((m for m in mentions if not m.elliptical), None)
     targets: list[Mention] = []
+    after = [h for h in hits if h.kind == "part" and h.start >= tokens[-1].end and h.end <= c1]
+    if len(parts) != len(tokens) and len(after) == len(tokens):
+        parts = after  # "… passed 45.1 % and 45.2 % of runner and scalp signals, respectively"
+    quals = _qualified_subjects(text, lex, family, c0, first) if family is not None else []
     if len(parts) == len(tokens) and family is not None:
         for h in parts:
             mid = _member(lex, family, h)
@@ -280,6 +284,20 @@ def respectively(
             targets.append(_as(family, mid, lex))
     elif len(subjects) == len(tokens):
         targets = subjects
+    elif len(quals) == len(tokens):
+        targets = quals  # "Shadow and live win rates were 50.0 % and 62.5 %, respectively"
     else:
         return {}
     return {t.start: m for t, m in zip(tokens, targets, strict=True)}
+
+
+def _qualified_subjects(text: str, lex: Lexicon, family: Mention, lo: int, first: int) -> list[Mention]:
+    """A subject coordinated by qualifier words before one name ("shadow and live win
+    rates"): the name re-read with each qualifier in turn."""
+    out: list[Mention] = []
+    for qs, _, word in lex.qualifiers(text, lo, first):
+        if family.start <= qs < family.end:
+            out.append(family)
+        elif (r := lex.retarget(family, word)) is not None:
+            out.append(r)
+    return out
