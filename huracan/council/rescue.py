@@ -41,6 +41,7 @@ _TIGHT_BEFORE = re.compile(
     re.I,
 )
 _TIGHT_AFTER = re.compile(r"^\s*$")
+_NUMBERS_NOUN = re.compile(r"\d\s*(?:%|bps)?\s+(?:[A-Za-z\-]+\s+)?$")
 #: a sentence that sets two metrics against each other: a change in it may be their gap
 _COMPARES = re.compile(
     r"\b(?:trail\w*|lag\w*|beat\w*|behind|ahead|than|outpac\w*|outperform\w*|underperform\w*|versus|vs\.?|"
@@ -70,7 +71,7 @@ def candidates(text: str, unit: Unit, mentions: list[Mention], hits: list[Hit], 
                     seen.add(r.metric_id)
                     out.append(Candidate(h.start, r))
     for qs, qe, word in lex.qualifiers(text, unit.start, unit.end):
-        if any(h.start <= qs and qe <= h.end and h.kind != "part" for h in hits):
+        if any(h.start <= qs and qe <= h.end and h.end - h.start > qe - qs and h.kind != "part" for h in hits):
             continue  # "training" in "shadow training samples" is the name, not a qualifier
         for m in mentions:
             r = lex.retarget(m, word)
@@ -91,6 +92,8 @@ def _tight(nc: NumberClaim) -> str | None:
         return "all"
     c0 = nc.clause[0]
     if m.end <= nc.token.start:
+        if _NUMBERS_NOUN.search(nc.blanked[: max(0, m.start - c0)]):
+            return None  # "Of the 8,911 events stored, 8,894 …": the name is the first number's noun
         return "all" if _TIGHT_BEFORE.match(nc.blanked[m.end - c0 : nc.token.start - c0]) else None
     if (
         m.start >= nc.token.end
@@ -138,14 +141,16 @@ def rescue(
             nc, vn = pairs[i]
             if vn.failure not in ("wrong_record", "unverified") or nc.placeholder is not None:
                 continue
-            if nc.token.kind == "quantifier" or ("n" in nc.roles.fields and _is_rate_sample(nc, snapshot)):
+            if nc.token.kind == "quantifier":
                 continue
+            # a rate's sample size, or a number tightly bound to its metric, may still be read as
+            # a part of that metric the sentence names after it ("passed 21.4 pp fewer runner
+            # signals", "passed none of the 677 scalp signals")
+            refine_only = ("n" in nc.roles.fields and _is_rate_sample(nc, snapshot)) or _tight(nc) == "all"
             change = nc.context is not None and is_change(nc.token, nc.context[0], nc.context[1])
             if (change or nc.token.kind in ("multiplier", "ratio")) and _COMPARES.search(nc.unit.text(text)):
                 continue  # "live trailed shadow by 3.0 pp": the gap between two metrics, not either's change
             tight = _tight(nc)
-            if tight == "all":
-                continue
             placed = [
                 (pairs[j][0].token.start, anchor, pairs[j][1].metric_id or "")
                 for j in idx
@@ -157,6 +162,8 @@ def rescue(
                 mid = c.mention.metric_id
                 metric = snapshot.metrics.get(mid)
                 if metric is None or mid in tried or (tight == "family" and c.mention.family != family):
+                    continue
+                if refine_only and not _refines(c.mention, nc.mention):
                     continue
                 tried.add(mid)
                 if not fits(nc.token, metric.unit, change):
@@ -174,6 +181,16 @@ def rescue(
                 pairs[i] = (nc, vn.model_copy(update={"metric_id": mid, "field": m.field, "failure": None,
                                                       "elsewhere": None, "detail": ""}))  # fmt: skip
                 break
+
+
+def _refines(cand: Mention, linked: Mention | None) -> bool:
+    """Whether ``cand`` is ``linked``'s metric narrowed by a part it left open."""
+    return (
+        linked is not None
+        and cand.family == linked.family
+        and len(cand.parts) > len(linked.parts)
+        and cand.parts[: len(linked.parts)] == linked.parts
+    )
 
 
 def _is_rate_sample(nc: NumberClaim, snapshot: MetricsSnapshot) -> bool:
