@@ -37,6 +37,9 @@ _YESTERDAY = re.compile(
     _I,
 )
 _WEEK = re.compile(r"\b(?:7[- ]day|seven[- ]day|week(?:ly|'s)?|7d|mean_7d|baseline_7d)\b", _I)
+_WEEK_MEAN_AFTER = re.compile(
+    r"^\s*(?:%|pp|bps|s|ms)?\s*(?:7[- ]day|seven[- ]day|weekly|week's|7d)\s+(?:mean|average|avg|baseline|norm)\b", _I
+)
 _MEAN = re.compile(r"\b(?:mean|average|avg|baseline|norm)\b", _I)
 _FROM = re.compile(r"\bfrom\s*(?:about\s+|around\s+|roughly\s+)?$", _I)
 #: "81.8 % against 76.6 %": the second of two levels set side by side is the comparison's base
@@ -211,8 +214,10 @@ def roles_for(
     said_yesterday = _YESTERDAY.search(after[:30]) and not _DELTA_AFTER.match(after)
     if not fields and (said_yesterday or re.search(r"\byesterday(?:'s)?\s*(?:of\s+|was\s+|at\s+|:\s*)?$", before, _I)):
         fields |= {"baseline_1d"}
-    if not fields and _MEAN.search(before[-40:]) and _WEEK.search(before[-40:]):
-        fields |= {"baseline_7d"}
+    if not fields and (
+        (_MEAN.search(before[-40:]) and _WEEK.search(before[-40:])) or _WEEK_MEAN_AFTER.match(after)
+    ):
+        fields |= {"baseline_7d"}  # "the 7-day mean of 11.6 %", "the 15.4 % weekly average"
     if not fields and previous_day:
         fields |= {"baseline_1d"}
     to_level = bool(re.search(r"\b(?:to|at|reached|hit)\s*$", before, _I))  # "rose to 0.712 vs …": the level

@@ -232,7 +232,11 @@ def _token(text: str, m: re.Match[str], start: int, end: int, unsigned: bool = F
     value = -magnitude if sign in ("-", "−", "–") else magnitude
     unit = "$" if m.groupdict().get("cur") else _unit(m.groupdict().get("suf") or "")
     approx, bound = _context(text, start)
-    tol = 0.0 if not math.isfinite(magnitude) else 0.5 * 10.0**-decimals * mult * (2 if approx else 1)
+    unit_step = 10.0**-decimals * mult
+    # "about 12 minutes" (11.9): a hedge widens the rounding to a whole last digit, but
+    # never past 5 % of the number
+    tol = 0.5 * unit_step if not approx else max(0.5 * unit_step, min(unit_step, 0.05 * magnitude))
+    tol = 0.0 if not math.isfinite(magnitude) else tol
     digits = body.replace(",", "")
     zeros = 0 if "." in digits or not digits.strip("0") else len(digits) - len(digits.rstrip("0"))
     if approx and zeros and math.isfinite(magnitude):
