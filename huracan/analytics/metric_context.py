@@ -160,6 +160,7 @@ class MetricContext:
         n: int | None = None,
         successes: int | None = None,
         interval: tuple[float, float, str] | None = None,
+        subject: str | None = None,
     ) -> MetricResult:
         """Build a :class:`MetricResult` with provenance bound to this day.
 
@@ -175,6 +176,7 @@ class MetricContext:
             n=n,
             successes=successes,
             interval=interval,
+            subject=subject,
         )
 
     def no_data(self, reason: str, sql: str = "", days: int = 1) -> NoDataError:

@@ -255,6 +255,7 @@ def _metric_value(
         key=spec.key,
         synonyms=tuple(spec.synonyms),
         parts={k: tuple(v) for k, v in spec.parts.items()},
+        subject=r.subject if r is not None else None,
         kind=judge.kind,
         min_n=min_n,
         **mv,

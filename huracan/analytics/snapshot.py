@@ -108,6 +108,9 @@ class MetricValue(_Frozen):
     synonyms: tuple[str, ...] = ()
     #: the metric's parts in id order, each with the words that name it (``MetricSpec.parts``)
     parts: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    #: what a ranked part is about today (the feature of feature_share.top1, the regime of
+    #: regime_return_change.top1); None for every other metric
+    subject: str | None = None
     #: the kind of number (count, rate, mean, discrimination, calibration, days, value)
     kind: str = "value"
     #: the smallest n at which the status and the changes are judged

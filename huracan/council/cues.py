@@ -214,9 +214,7 @@ def roles_for(
     said_yesterday = _YESTERDAY.search(after[:30]) and not _DELTA_AFTER.match(after)
     if not fields and (said_yesterday or re.search(r"\byesterday(?:'s)?\s*(?:of\s+|was\s+|at\s+|:\s*)?$", before, _I)):
         fields |= {"baseline_1d"}
-    if not fields and (
-        (_MEAN.search(before[-40:]) and _WEEK.search(before[-40:])) or _WEEK_MEAN_AFTER.match(after)
-    ):
+    if not fields and ((_MEAN.search(before[-40:]) and _WEEK.search(before[-40:])) or _WEEK_MEAN_AFTER.match(after)):
         fields |= {"baseline_7d"}  # "the 7-day mean of 11.6 %", "the 15.4 % weekly average"
     if not fields and previous_day:
         fields |= {"baseline_1d"}

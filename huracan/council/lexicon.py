@@ -146,7 +146,10 @@ class Lexicon:
                 while len(fam.slots) <= i:
                     fam.slots.append(set())
                 fam.slots[i].add(seg)
-                for w in (seg, seg.replace("_", " "), *m.parts.get(seg, ()), *shipped_parts.get(seg, ())):
+                # the day's subject names the last part: "is_runner's share of importance" is
+                # feature_share.top2 on a day is_runner made the second-largest move
+                subject = (m.subject, m.subject.replace("_", " ")) if m.subject and i == len(parts) - 1 else ()
+                for w in (seg, seg.replace("_", " "), *m.parts.get(seg, ()), *shipped_parts.get(seg, ()), *subject):
                     part_words.setdefault(norm(w), set()).add(seg)
             self.metric_family[mid] = fam_id
             self.metric_parts[mid] = tuple(parts)
@@ -279,7 +282,7 @@ class Lexicon:
                 if best is None or rank > best[0]:
                     best = (rank, fid, mid, took)
             if best is None:
-                best = self._subject_part(families, h, slot_hits, text, c0)
+                best = self._subject_part(families, h, slot_hits, text, c0, previous)
             if best is None:
                 continue
             _, fid, mid, took = best
@@ -369,16 +372,17 @@ class Lexicon:
         return frozenset(best[1]) if best else h.families
 
     def _subject_part(
-        self, families: frozenset[str], h: Hit, slot_hits: list[Hit], text: str, c0: int
+        self, families: frozenset[str], h: Hit, slot_hits: list[Hit], text: str, c0: int, previous: Mention | None
     ) -> tuple[tuple[int, int, int], str, str, list[int]] | None:
         """A family that needs a part and found none within reach takes its clause's subject's
-        part: "the meta-label gate blocked 94.0 % of the day's 315 winning trades"."""
+        part ("the meta-label gate blocked 94.0 % of the day's 315 winning trades"), else the
+        sentence's last metric's ("is_runner's share is 7.2 %; before this training it was …")."""
         for fid in sorted(families):
             fam = self.families[fid]
             if () in fam.members:
                 continue
             filled, took = self._fill(fam, h, [s for s in slot_hits if s.end <= h.start], [], text, c0)
-            mid = fam.member(filled)
+            mid = fam.member(filled) or (fam.members.get(previous.parts) if previous and previous.parts else None)
             if mid is not None:
                 return (1, 1, 0), fid, mid, took
         return None

@@ -63,6 +63,9 @@ class MetricResult:
     successes: int | None = None
     #: (low, high, method) when the compute function already knows an interval
     interval: tuple[float, float, str] | None = None
+    #: what a ranked part is about today ("funding_rate" for feature_share.top1, a regime
+    #: for regime_return_change.top1): readers and the number verifier name it so
+    subject: str | None = None
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,9 @@ def _feature_share(before: bool) -> Any:
         session = latest_session(ctx)
         evaluated = session["eval_samples"] if session and session["session_id"] == moves.session_id else None
         n = int(evaluated) if evaluated else None
-        return ctx.result(move.before if before else move.after, FEATURES_SQL, 2, days=PREVIOUS_DAYS + 1, n=n)
+        return ctx.result(
+            move.before if before else move.after, FEATURES_SQL, 2, days=PREVIOUS_DAYS + 1, n=n, subject=move.feature
+        )
 
     compute.__name__ = "feature_share_before" if before else "feature_share"
     return compute

@@ -147,7 +147,15 @@ def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
     m = moves[rank]
     iv = None if m.low is None or m.high is None else (m.low, m.high, "normal")
     rows = m.n_today + m.n_before
-    return ctx.result(m.delta, REGIME_TRADES_SQL, rows, days=REGIME_DAYS + 1, n=min(m.n_today, m.n_before), interval=iv)
+    return ctx.result(
+        m.delta,
+        REGIME_TRADES_SQL,
+        rows,
+        days=REGIME_DAYS + 1,
+        n=min(m.n_today, m.n_before),
+        interval=iv,
+        subject=m.regime,
+    )
 
 
 COMPUTE = {
