@@ -216,8 +216,8 @@ def roles_for(
         fields |= {"baseline_1d"}
     if not fields and ((_MEAN.search(before[-40:]) and _WEEK.search(before[-40:])) or _WEEK_MEAN_AFTER.match(after)):
         fields |= {"baseline_7d"}  # "the 7-day mean of 11.6 %", "the 15.4 % weekly average"
-    if not fields and previous_day:
-        fields |= {"baseline_1d"}
+    if not fields and previous_day and not re.search(r"\b(?:to|at|now)\s*$", before, _I):
+        fields |= {"baseline_1d"}  # "compared with 2026-10-05, … from 50 to 6": 6 is today's
     to_level = bool(re.search(r"\b(?:to|at|reached|hit)\s*$", before, _I))  # "rose to 0.712 vs …": the level
     cued = bool(_DELTA_BEFORE.search(before)) or tok.unit == "pp" or (bool(_DELTA_AFTER.match(after)) and not to_level)
     if (cued or tok.signed) and _ON_YESTERDAY.match(after):

@@ -79,6 +79,10 @@ def _pattern(phrase: str) -> str:
     return _SEP.join(_word(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w)
 
 
+#: the metric a gate's bare name stands for
+BARE_GATE_FAMILY = "gate_pass_rate"
+
+
 @dataclass
 class Family:
     """A metric without its parts and the members the snapshot has."""
@@ -296,7 +300,20 @@ class Lexicon:
                 ref = previous
             if ref is not None and (m := self.with_part(ref, h)) is not None:
                 out.append(m)
+            elif ref is None and not fam_hits and (m := self._bare_part(h)) is not None:
+                out.append(m)
         return sorted(out, key=lambda m: m.start)
+
+    def _bare_part(self, h: Hit) -> Mention | None:
+        """A gate named with no metric ("| Cost gate | 50.7 % |", "Spread gate: +2.6 pp vs
+        yesterday") speaks of its pass rate, the one number a desk quotes for a gate."""
+        fam = self.families.get(BARE_GATE_FAMILY)
+        if fam is None or not fam.slots or not (h.segments & fam.slots[0]):
+            return None
+        mid = fam.member([next(iter(h.segments & fam.slots[0]))])
+        if mid is None:
+            return None
+        return Mention(h.start, h.end, mid, fam.id, key=norm(BARE_GATE_FAMILY), parts=self.metric_parts[mid])
 
     def with_part(self, ref: Mention, h: Hit) -> Mention | None:
         """``ref``'s family with ``h``'s part word in its slot ("… and Hamilton 105": the

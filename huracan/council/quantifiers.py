@@ -241,21 +241,26 @@ _ELIDED = re.compile(r"([A-Za-z][\w-]*)\s*(?:,\s*and|,|and|&)\s+$", _I)
 
 
 def _subject_parts(text: str, lex: Lexicon, hits: list[Hit], lo: int, first: int) -> list[Hit]:
-    """The part words of a coordinated subject, an elided head restored ("the confidence and
-    cost gates" → confidence gate, cost gate)."""
+    """The part words of a coordinated subject, an elided head restored ("the confidence,
+    cost and regime gates" → confidence gate, cost gate, regime gate; the restored reading
+    wins over a shorter one of the same word, such as a feature named "confidence")."""
     out: list[Hit] = []
     for h in hits:
         if h.kind != "part" or not (lo <= h.start and h.end <= first):
             continue
-        m = _ELIDED.search(text[lo : h.start])
-        head = text[h.start : h.end].split()[-1]
-        if m is not None and len(text[h.start : h.end].split()) > 1:
-            segs = lex.part_words.get(norm(f"{m.group(1)} {head}"))
-            if segs and not any(o.start <= lo + m.start(1) < o.end for o in out):
+        words = text[h.start : h.end].split()
+        if len(words) > 1:
+            head, end, restored = words[-1], h.start, []
+            while (m := _ELIDED.search(text[lo:end])) is not None:
+                segs = lex.part_words.get(norm(f"{m.group(1)} {head}"))
+                if not segs:
+                    break
                 at = lo + m.start(1)
-                out.append(Hit(at, at + len(m.group(1)), "part", norm(m.group(1)), segments=frozenset(segs)))
+                restored.insert(0, Hit(at, at + len(m.group(1)), "part", norm(m.group(1)), segments=frozenset(segs)))
+                end = at
+            out = [o for o in out if not any(r.start <= o.start < r.end for r in restored)] + restored
         out.append(h)
-    return out
+    return sorted(out, key=lambda o: o.start)
 
 
 def respectively(
@@ -265,8 +270,12 @@ def respectively(
     """ "Scalp and runner win rates were 59.3 % and 40.0 %, respectively": the i-th number is
     about the i-th subject (a part of the family, or a metric of the list)."""
     c0, c1 = clause
-    if not tokens or not _RESPECTIVELY.search(text, c0, c1):
+    word = _RESPECTIVELY.search(text, c0, c1)
+    if not tokens or not word:
         return {}
+    listed = [t for t in tokens if t.start < word.start()]
+    if len(listed) >= 2:
+        tokens = listed  # "… 34.2 % and 41.3 %, respectively, of 225 signals": 225 is no item
     first = tokens[0].start
     subjects = [m for m in mentions if m.end <= first and not m.elliptical]
     parts = _subject_parts(text, lex, hits, c0, first)
@@ -276,6 +285,13 @@ def respectively(
     if len(parts) != len(tokens) and len(after) == len(tokens):
         parts = after  # "… passed 45.1 % and 45.2 % of runner and scalp signals, respectively"
     quals = _qualified_subjects(text, lex, family, c0, first) if family is not None else []
+    if len(parts) != len(tokens) and family is not None:
+        # "Scalp pass rates at the confidence, cost and volume gates": the list is the parts of one slot
+        for segs in lex.families[family.family].slots:
+            same = [h for h in parts if h.segments & segs]
+            if len(same) == len(tokens):
+                parts = same
+                break
     if len(parts) == len(tokens) and family is not None:
         for h in parts:
             mid = _member(lex, family, h)

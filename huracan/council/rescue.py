@@ -154,7 +154,10 @@ def rescue(
             placed = [
                 (pairs[j][0].token.start, anchor, pairs[j][1].metric_id or "")
                 for j in idx
-                if j != i and pairs[j][1].failure is None and (anchor := pairs[j][0].anchor) is not None
+                if j != i
+                and pairs[j][1].failure is None
+                and (anchor := pairs[j][0].anchor) is not None
+                and not _part_of_whole(text, pairs[j][0], nc)
             ]
             family = nc.mention.family if nc.mention is not None else None
             tried = {vn.metric_id}
@@ -181,6 +184,15 @@ def rescue(
                 pairs[i] = (nc, vn.model_copy(update={"metric_id": mid, "field": m.field, "failure": None,
                                                       "elsewhere": None, "detail": ""}))  # fmt: skip
                 break
+
+
+_OF = re.compile(r"^\s*(?:%|bps)?\s*(?:out\s+)?of\s+(?:the\s+|all\s+)?$", re.I)
+
+
+def _part_of_whole(text: str, a: NumberClaim, b: NumberClaim) -> bool:
+    """ "887 of 895": a part and its whole, whose names need not come in their order."""
+    first, second = (a, b) if a.token.start < b.token.start else (b, a)
+    return bool(_OF.match(text[first.token.end : second.token.start]))
 
 
 def _refines(cand: Mention, linked: Mention | None) -> bool:
