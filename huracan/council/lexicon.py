@@ -298,9 +298,8 @@ class Lexicon:
             ref = next((m for m in reversed(out) if m.end <= h.start and not m.elliptical and self._takes(m, h)), None)
             if ref is None and previous is not None and self._takes(previous, h):
                 ref = previous
-            if ref is not None and (m := self.with_part(ref, h)) is not None:
-                out.append(m)
-            elif ref is None and not fam_hits and (m := self._bare_part(h)) is not None:
+            m = self.with_part(ref, h) if ref is not None else None if fam_hits else self._bare_part(h)
+            if m is not None:
                 out.append(m)
         return sorted(out, key=lambda m: m.start)
 
