@@ -250,7 +250,8 @@ def _subject_parts(text: str, lex: Lexicon, hits: list[Hit], lo: int, first: int
             continue
         words = text[h.start : h.end].split()
         if len(words) > 1:
-            head, end, restored = words[-1], h.start, []
+            head, end = words[-1], h.start
+            restored: list[Hit] = []
             while (m := _ELIDED.search(text[lo:end])) is not None:
                 segs = lex.part_words.get(norm(f"{m.group(1)} {head}"))
                 if not segs:
