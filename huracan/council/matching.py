@@ -174,7 +174,10 @@ def match_metric(
         if metric.unit == "ratio":
             return match_field(tok, metric, "value")
         if metric.unit == "fraction" and tok.share is not None and metric.value is not None:
-            return Match("value" if abs(metric.value * 100 - tok.share) <= max(1.0, tok.tolerance * 100) else None)
+            # "won 3 to 1" is a share of 75 %, as exact as its ratio: 2.5:1 … 3.5:1 is 71.4 … 77.8 %
+            r, t = tok.value, tok.tolerance
+            lo, hi = 100 * max(r - t, 0.0) / (max(r - t, 0.0) + 1), 100 * (r + t) / (r + t + 1)
+            return Match("value" if lo - _EPS <= metric.value * 100 <= hi + _EPS else None)
         return Match(None)
     coarse = False
     for which in sorted(fields, key=ALL_FIELDS.index):

@@ -94,7 +94,8 @@ _NUMBER_RE = re.compile(
     re.VERBOSE,
 )
 _RATIO_RE = re.compile(r"(?<![\w.:])(?P<a>\d+(?:\.\d+)?)\s?:\s?(?P<b>\d+(?:\.\d+)?)(?![\w:]|\.\d)")
-_TO_ONE_RE = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>1)(?![\w.%])")
+#: "8 to 1" — but not "318.5 to 1,534.8" (a range) nor "to 1.5"
+_TO_ONE_RE = re.compile(r"(?<![\w.,])(?P<a>\d+(?:\.\d+)?)\s+to\s+(?P<b>1)(?![\w%]|[.,]\d)")
 _WORD_UNIT = re.compile(r"^\s*(?P<suf>" + _UNIT_WORDS.replace("|s|", "|").replace("|h|", "|") + r")(?![A-Za-z])", re.I)
 #: "one model", "one export": a small number counts a singular noun too
 _COUNTED = re.compile(rf"^\s+(?:[A-Za-z\-']+\s+)?(?:{COUNT_NOUNS}|{_SINGULAR})\b", re.I)

@@ -168,6 +168,8 @@ def rescue(
                     continue
                 if refine_only and not _refines(c.mention, nc.mention):
                     continue
+                if nc.mention is not None and _refines(nc.mention, c.mention):
+                    continue  # never drop a part the sentence gave it: "53.6 % of the 591 scalp signals"
                 tried.add(mid)
                 if not fits(nc.token, metric.unit, change):
                     continue
