@@ -165,6 +165,23 @@ def _after(pattern: re.Pattern[str], after: str) -> bool:
     return bool(re.match(_AFTER_WORD + "(?:" + pattern.pattern + ")", after, pattern.flags))
 
 
+#: "AUC 0.657 above the 0.65 minimum": a level set against a target, not a change
+_VS_TARGET_AFTER = re.compile(
+    r"^\s*(?:%|bps|pp|s|ms)?\s*,?\s*(?:well\s+|just\s+|comfortably\s+)?(?:above|below|over|under|short of|beyond|"
+    r"within|inside|outside)\s+(?:the\s+|its\s+|a\s+)?(?:[\d.,]+\s*(?:%|bps|pp|s|ms)?\s+)?(?:readiness\s+)?"
+    r"(?:minimum|maximum|floor|cap|ceiling|target|ideal|bar|threshold|limit|goal|band|range)",
+    _I,
+)
+#: "95.0 %, CI 91.7 %–97.1 %": the interval word owns the numbers after it, not this one
+_OWN_INTERVAL = re.compile(
+    r"^\s*(?:%|bps|pp|s|ms)?\s*[,;(]\s*(?:\d+\s*%\s*)?(?:CI|interval|confidence interval|range)\b", _I
+)
+
+
+def _delta_after(after: str) -> bool:
+    return bool(_DELTA_AFTER.match(after)) and not _VS_TARGET_AFTER.match(after)
+
+
 def _before(pattern: re.Pattern[str], before: str) -> bool:
     """``pattern`` naming the number that follows: "a minimum of 0.65", "target: 0.65", "at least 20"
     (not "below its maximum at 0.037", where the number is the value)."""
@@ -175,7 +192,7 @@ def _before(pattern: re.Pattern[str], before: str) -> bool:
 def is_change(tok: NumberToken, before: str, after: str) -> bool:
     """Whether the words around ``tok`` make it a change ("up 3.1 %", "+4 vs yesterday")."""
     to_level = bool(re.search(r"\b(?:to|at|reached|hit)\s*$", before, _I))
-    return tok.signed or bool(_DELTA_BEFORE.search(before)) or (bool(_DELTA_AFTER.match(after)) and not to_level)
+    return tok.signed or bool(_DELTA_BEFORE.search(before)) or (_delta_after(after) and not to_level)
 
 
 def roles_for(
@@ -207,7 +224,7 @@ def roles_for(
     if not target and (_before(_TARGET, before) or _after(_TARGET, after)):
         target = {"target_min", "target_ideal", "target_max"}
     fields |= target
-    if _INTERVAL.search(before) or _after(_INTERVAL, after):
+    if _INTERVAL.search(before) or (_after(_INTERVAL, after) and not _OWN_INTERVAL.match(after)):
         fields |= {"low", "high"}
     if (_FROM.search(before) or (scope and _VERSUS_BEFORE.search(before))) and not fields:
         fields |= _scoped("baseline", scope)
@@ -219,7 +236,7 @@ def roles_for(
     if not fields and previous_day and not re.search(r"\b(?:to|at|now)\s*$", before, _I):
         fields |= {"baseline_1d"}  # "compared with 2026-10-05, … from 50 to 6": 6 is today's
     to_level = bool(re.search(r"\b(?:to|at|reached|hit)\s*$", before, _I))  # "rose to 0.712 vs …": the level
-    cued = bool(_DELTA_BEFORE.search(before)) or tok.unit == "pp" or (bool(_DELTA_AFTER.match(after)) and not to_level)
+    cued = bool(_DELTA_BEFORE.search(before)) or tok.unit == "pp" or (_delta_after(after) and not to_level)
     if (cued or tok.signed) and _ON_YESTERDAY.match(after):
         # "(−7 on yesterday)", "up 70 % on yesterday": the change, not yesterday's level
         fields -= {"baseline_1d"}

@@ -70,8 +70,12 @@ _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|hardly|isn't|aren
                        r"don't|hasn't|haven't|cannot|can't|won't)\b(?:\s+\w+){0,2}\s*$|n't\s+(?:\w+\s+)?$|"
                        r"\btoo\s+\w+\s+to\s+(?:call|count|say|describe)\b(?:\s+\w+){0,3}\s*$", _I)  # fmt: skip
 _VS_TARGET = re.compile(
-    r"^\s+(?:than\s+)?(?:its|the|their)?\s*(?:target|minimum|min|maximum|max|goal|ideal|floor|ceiling)", _I
+    r"^\s+(?:than\s+|short\s+of\s+|of\s+)?(?:its|the|their)?\s*(?:[\d.,]+\s*(?:%|bps|pp)?\s+)?"
+    r"(?:readiness\s+)?(?:target|minimum|min|maximum|max|goal|ideal|floor|ceiling|bar|cap|threshold)",
+    _I,
 )
+#: "Nothing was dropped", "events were shed": a passive verb is no movement
+_PASSIVE = re.compile(r"\b(?:was|were|been|being|be|is|are|get|got)\s+$", _I)
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,10 @@ def find_direction_words(text: str, start: int = 0, end: int | None = None) -> l
     end = len(text) if end is None else end
     for m in _WORD_RE.finditer(text, start, end):
         kind = m.lastgroup or ""
-        if kind in ("better", "worse") and _VS_TARGET.match(text[m.end() : m.end() + 40]):
-            continue  # "better than its target" is a status, not a change
+        if _VS_TARGET.match(text[m.end() : m.end() + 50]):
+            continue  # "better than its target", "fell short of the minimum of 20": a status, not a change
+        if kind == "down" and _PASSIVE.search(text[max(start, m.start() - 12) : m.start()]):
+            continue
         if _COMPARATIVE.match(m.group(0)) and _COUNTED_BEFORE.search(text[max(start, m.start() - 20) : m.start()]):
             continue  # "31 more than yesterday": the number states the change; the word is its cue
         negated = bool(_NEGATION.search(text[max(start, m.start() - 30) : m.start()]))
@@ -182,6 +188,16 @@ def check_direction(
         return Verdict(r.ready != word.negated, f"readiness: {'ready' if r.ready else 'not ready'}")
     if metric is None:
         return Verdict(False, "names no metric")
+    if metric.id.split(".")[0].endswith("_change") and metric.value is not None:
+        # a change metric's own value is the move ("the AUC change … is within noise"): its
+        # sign, and its interval excluding zero, are what its direction words claim
+        iv = metric.interval
+        sig = None if iv is None else not (iv.low <= 0.0 <= iv.high)
+        direction = "up" if metric.value > 0 else "down" if metric.value < 0 else "flat"
+        own = Comparison(baseline=0.0, delta=metric.value, significant=sig, direction=direction)
+        holds = _positive(word, metric, own, magnitude, disclosed)
+        ok = (holds is not True) if word.negated else bool(holds)
+        return Verdict(ok, f"{direction} (the change itself; {'beyond' if sig else 'within'} its interval's noise)")
     scopes = [scope] if scope else ["1d", "7d"]
     for sc in scopes:
         c = metric.vs_prev_day if sc == "1d" else metric.vs_7d_mean
