@@ -75,7 +75,7 @@ _DELTA_AFTER = re.compile(
 #: side by side is the day's value (the second is read by its own words)
 _LEVEL_PAIR = re.compile(
     r"^\s*(?:%|pp|bps|s|ms|min)?\s*,?\s*(?:vs\.?|versus|against|compared (?:with|to)|up from|down from)\s+"
-    r"(?:about\s+|around\s+|roughly\s+|the\s+|a\s+|its\s+)?(?:[$]?\d|$)",
+    r"(?:about\s+|around\s+|roughly\s+|the\s+|a\s+|its\s+)?(?:[$]?\d(?![\d,.]*\s?-?\s?days?\b)|$)",
     _I,
 )
 _AFTER_SIGN = re.compile(r"^\s*(?:pp|points?|bps|s|ms)?\s*(?P<w>" + _COMPARATIVE + r")\b", _I)
