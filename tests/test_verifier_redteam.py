@@ -68,3 +68,32 @@ def test_published_plus_removed_is_the_input(x: str) -> None:
             kept.append(line.strip())
     assert out.text.split("\n") == kept
     assert out.flags and len(out.flags) == len(out.removed)
+
+
+#: Later rounds (``round3/``, ``round4/``): written blind by red teams, scored blind once
+#: (figures in the README), then used to fix what they showed. Their floors are a ratchet,
+#: not the targets: a change that loses recall or flags more true sentences than today fails.
+LATER = {
+    # round: (snapshot letters, min recall, max false flags sentence / file)
+    "round3": (("c", "d"), 0.95, (0.06, 0.09)),
+    "round4": (("e", "f"), 0.91, (0.11, 0.12)),
+}
+
+
+@pytest.mark.parametrize("mode", ["sentence", "file"])
+@pytest.mark.parametrize("round_", sorted(LATER))
+def test_later_rounds_hold_their_floor(round_: str, mode: str) -> None:
+    letters, min_recall, max_ff = LATER[round_]
+    figs = Figures()
+    for x in letters:
+        snap = MetricsSnapshot.model_validate_json((DATA / round_ / f"snapshot_{x}.json").read_text(encoding="utf-8"))
+        for name in ("false", "true"):
+            rows = load_rows(DATA / round_ / f"{x}_{name}.tsv")
+            run(snap, rows, mode)
+            figs.add(rows)
+    misses = [f"[{r.family}] {r.sentence}" for r in figs.misses]
+    for fam in STRICT:
+        assert figs.caught[fam] == figs.total[fam], (fam, misses)
+    assert figs.recall >= min_recall, misses
+    assert figs.false_flag_rate <= max_ff[mode == "file"], [f"[{r.family}] {r.sentence}" for r in figs.false_flags]
+    assert not figs.silent, [r.sentence for r in figs.silent]

@@ -205,7 +205,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
     dates = find_dates(text, snapshot.date.year)
     allowed = allowed_dates(snapshot)
     words = sorted(find_direction_words(text) + find_readiness_words(text), key=lambda w: w.start)
-    out = Claims(units(text), hits=hits)
+    out = Claims(units(text), hits=[h for h in hits if not any(a <= h.start < b for a, b in labels)])
     carry: Mention | None = None
     unit_of = {mid: m.unit for mid, m in snapshot.metrics.items()}
     for unit in out.units:
@@ -266,6 +266,8 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         if (r := lex.retarget(m, q.group(1))) is not None:
                             mention = r
                             break
+                    if mention.start >= tok.end and (r := lex.retarget(mention, q.group(1))) is not None:
+                        mention = r  # "the Engine blocked 985 signals": the verb qualifies the noun after
                 # a qualifier word at the number ("…, p95 3.75 ms") binds it as tightly as a name
                 requalified = mention is not linked
                 mention = each.get(tok.start, mention)
@@ -286,7 +288,9 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 ):
                     roles = Roles(frozenset({"n"}), specific=True)  # "… but that is only 6 trades"
                 first = out.numbers[-1] if out.numbers and out.numbers[-1].clause == (c0, c1) else None
-                if first is not None and is_range(text[first.token.end : tok.start], first.roles):
+                if first is not None and is_range(
+                    " ".join(clause_text[first.token.end - c0 : tok.start - c0].split()) or " ", first.roles
+                ):
                     # "20–200 target band", "| 0.655–0.727 |": both ends are the range's, read from
                     # the words around the whole range; a range with no words is an interval or a band.
                     whole = roles_for(tok, range_before, after, text[c0:c1], metric_unit, previous_day, after_raw)
@@ -342,7 +346,10 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 subjects = _subjects(w, mentions, text, carry) or _unit_subject(w, unit_mentions)
                 out.directions.append(DirectionClaim(w, unit, (c0, c1), subjects, scope))
             unit_mentions += mentions
-            out.mentions.setdefault(unit.start, []).extend(m for m in named if m.end > m.start)
+            # a placeholder's printed label names its metric for the reader, not for the verifier
+            out.mentions.setdefault(unit.start, []).extend(
+                m for m in named if m.end > m.start and not any(a <= m.start < b for a, b in labels)
+            )
             if mentions:
                 carry = mentions[-1]
                 prev_mention = next((m for m in reversed(mentions) if not m.elliptical), prev_mention)

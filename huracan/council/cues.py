@@ -178,6 +178,11 @@ _OWN_INTERVAL = re.compile(
 )
 
 
+_COPULA = re.compile(
+    r"\b(?:was|were|is|are|stood at|stands at|came to|came in at|finished at|ended at|closed at)\s*$", _I
+)
+
+
 def _delta_after(after: str) -> bool:
     return bool(_DELTA_AFTER.match(after)) and not _VS_TARGET_AFTER.match(after)
 
@@ -245,6 +250,8 @@ def roles_for(
     if not cued and not fields and (_EITHER_BEFORE.search(before) or _EITHER_BEFORE.search(clause_before or "")):
         # "Hamilton made 105 live trades", "lost 154.7 bps": the verb states the level
         return Roles(frozenset({"value"}), specific=False)
+    if tok.signed and not cued and not fields and _COPULA.search(before):
+        return Roles(frozenset({"value"}), specific=False)  # "Live P&L was +598.8 bps": the level
     if tok.signed and not cued and not fields:
         # "-$1,240.55", "+874.4 bps": a sign alone marks a change or a signed level.
         return Roles(frozenset({"value"}) | _scoped("delta", scope) | _pct_if(tok, metric_unit, scope), specific=False)

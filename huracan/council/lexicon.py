@@ -137,6 +137,8 @@ class Lexicon:
         self.families: dict[str, Family] = {}
         self.metric_family: dict[str, str] = {}
         self.metric_parts: dict[str, tuple[str, ...]] = {}
+        #: the ranked metrics each subject word names ("funding_rate": feature_share.top1 …)
+        self.subject_of: dict[str, list[str]] = {}
         phrases: dict[str, set[tuple[str, str | None]]] = {}
         part_words: dict[str, set[str]] = {}
         known = known_parts() | parts_of_totals(snapshot.metrics)
@@ -153,6 +155,8 @@ class Lexicon:
                 # the day's subject names the last part: "is_runner's share of importance" is
                 # feature_share.top2 on a day is_runner made the second-largest move
                 subject = (m.subject, m.subject.replace("_", " ")) if m.subject and i == len(parts) - 1 else ()
+                for w in subject:
+                    self.subject_of.setdefault(norm(w), []).append(mid)
                 for w in (seg, seg.replace("_", " "), *m.parts.get(seg, ()), *shipped_parts.get(seg, ()), *subject):
                     part_words.setdefault(norm(w), set()).add(seg)
             self.metric_family[mid] = fam_id

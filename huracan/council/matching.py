@@ -157,6 +157,22 @@ def _multiple(tok: NumberToken, metric: MetricValue, scope: str | None, magnitud
     return Match(None)
 
 
+_CHANGE_WORDS = frozenset({"delta_1d", "delta_7d", "pct_1d", "pct_7d"})
+_BASELINE_WORDS = frozenset({"baseline_1d", "baseline_7d"})
+
+
+def claimed_fields(fields: frozenset[str], metric: MetricValue) -> frozenset[str]:
+    """The fields a number may be, given its words' ``fields``: a change metric's value *is*
+    a change ("the AUC rose +0.055 against the previous training" states model_auc_change),
+    a before-metric's value *is* a baseline."""
+    family = metric.id.split(".")[0]
+    if family.endswith("_change") and fields and fields <= _CHANGE_WORDS:
+        return fields | {"value"}
+    if family.endswith("_before") and fields and fields <= _BASELINE_WORDS:
+        return fields | {"value"}  # "down from 14.9 % at the previous training": the before-metric's value
+    return fields
+
+
 def match_metric(
     tok: NumberToken,
     metric: MetricValue,

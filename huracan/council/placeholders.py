@@ -219,7 +219,7 @@ def _field_said(text: str, ph: Placeholder, r: Resolved, snapshot: MetricsSnapsh
     head = text[: ph.start]
     # the second end of a range ("{x.low}–{x.high}", "from {x.low} to {x.high}") shares the
     # words before the first
-    pair = re.search(r"\{[^{}]*\}\s?(?:[–—-]|to|and)\s?$", head)
+    pair = re.search(r"\{[^{}]*\}\s?(?:[–—-]|to|and)\s?[+−-]?$", head)
     head = head[: pair.start()] if pair else head
     before = head[-40:]
     before = before[before.rfind("}") + 1 :]

@@ -27,16 +27,16 @@ from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.claims import NumberClaim, fits
 from huracan.council.cues import Roles, is_change, roles_for
 from huracan.council.lexicon import Hit, Lexicon, Mention
-from huracan.council.matching import match_metric
+from huracan.council.matching import claimed_fields, match_metric
 from huracan.council.schema import VerifiedNumber
 from huracan.council.segments import Unit
 
-__all__ = ["Candidate", "candidates", "rescue"]
+__all__ = ["Candidate", "candidates", "rescue", "share_of"]
 
 #: what may stand between a metric's name and its number for the number to be that metric's
 _TIGHT_BEFORE = re.compile(
     r"^[\s,:=(|]*(?:(?:was|is|were|are|stood at|stands at|sat at|sits at|came to|came in at|reached|hit|"
-    r"rose to|fell to|climbed to|dropped to|numbered|totalled|totaled|amounted to|ran at|of|at|to|now|just|only|"
+    r"rose to|fell to|climbed to|dropped to|numbered|totalled|totaled|amounted to|ran at|of|at|to|now|just|only|the|its|"
     r"about|roughly|around|nearly|almost)\s*)*$",
     re.I,
 )
@@ -56,6 +56,9 @@ class Candidate:
 
     at: int
     mention: Mention
+    #: named only by its subject ("the volatile regime"): enough for a placeholder of it,
+    #: never for a literal number ("trend_strength's drift score was 1.8 %")
+    by_subject: bool = False
 
 
 def candidates(text: str, unit: Unit, mentions: list[Mention], hits: list[Hit], lex: Lexicon) -> list[Candidate]:
@@ -65,6 +68,12 @@ def candidates(text: str, unit: Unit, mentions: list[Mention], hits: list[Hit], 
     seen = {m.metric_id for m in mentions}
     for h in hits:
         if h.kind == "part" and unit.start <= h.start < unit.end:
+            for mid in lex.subject_of.get(h.key, ()):
+                if mid not in seen:  # "in the volatile regime …": the ranked metric it is the subject of
+                    seen.add(mid)
+                    fam = lex.metric_family[mid]
+                    m = Mention(h.start, h.end, mid, fam, parts=lex.metric_parts[mid])
+                    out.append(Candidate(h.start, m, by_subject=True))
             for m in mentions:
                 r = lex.with_part(m, h)
                 if r is not None and r.metric_id not in seen:
@@ -79,6 +88,19 @@ def candidates(text: str, unit: Unit, mentions: list[Mention], hits: list[Hit], 
                 seen.add(r.metric_id)
                 out.append(Candidate(qs, r))
     return out
+
+
+_WHEN = re.compile(
+    r"^\s+(?:the\s+|its\s+|a\s+)?(?:yesterday|previous|prior|last|7[- ]day|seven[- ]day|week|day before|\d+ days|"
+    r"the \d+ days)",
+    re.I,
+)
+
+
+def _sets_two_apart(sentence: str) -> bool:
+    """Whether the sentence compares two things (not one thing with its own past: "moved
+    -27.73 bps against the 7 days before" is a change)."""
+    return any(not _WHEN.match(sentence[m.end() :]) for m in _COMPARES.finditer(sentence))
 
 
 def _tight(nc: NumberClaim) -> str | None:
@@ -139,8 +161,10 @@ def rescue(
             continue
         for i in idx:
             nc, vn = pairs[i]
-            if vn.failure not in ("wrong_record", "unverified") or nc.placeholder is not None:
+            if vn.failure not in ("wrong_record", "unverified"):
                 continue
+            # a placeholder prints its own metric's number: it may only be re-read as that metric
+            own = nc.placeholder.metric_id if nc.placeholder is not None else None
             if nc.token.kind == "quantifier":
                 continue
             # a rate's sample size, or a number tightly bound to its metric, may still be read as
@@ -148,7 +172,7 @@ def rescue(
             # signals", "passed none of the 677 scalp signals")
             refine_only = ("n" in nc.roles.fields and _is_rate_sample(nc, snapshot)) or _tight(nc) == "all"
             change = nc.context is not None and is_change(nc.token, nc.context[0], nc.context[1])
-            if (change or nc.token.kind in ("multiplier", "ratio")) and _COMPARES.search(nc.unit.text(text)):
+            if (change or nc.token.kind in ("multiplier", "ratio")) and _sets_two_apart(nc.unit.text(text)):
                 continue  # "live trailed shadow by 3.0 pp": the gap between two metrics, not either's change
             tight = _tight(nc)
             placed = [
@@ -166,6 +190,8 @@ def rescue(
                 metric = snapshot.metrics.get(mid)
                 if metric is None or mid in tried or (tight == "family" and c.mention.family != family):
                     continue
+                if (own is not None and mid != own) or (own is None and c.by_subject):
+                    continue
                 if refine_only and not _refines(c.mention, nc.mention):
                     continue
                 if nc.mention is not None and _refines(nc.mention, c.mention):
@@ -175,7 +201,7 @@ def rescue(
                     continue
                 roles = _roles(nc, metric.unit)
                 m = match_metric(
-                    nc.token, metric, roles.fields, scope=nc.scope, negative_ok=nc.negative_ok, hint=nc.hint,
+                    nc.token, metric, claimed_fields(roles.fields, metric), scope=nc.scope, negative_ok=nc.negative_ok, hint=nc.hint,
                     magnitude=c.mention.magnitude,
                 )  # fmt: skip
                 if m.field is None or not _in_order(c.at, nc.token.start, placed, mid):
@@ -213,3 +239,30 @@ def _is_rate_sample(nc: NumberClaim, snapshot: MetricsSnapshot) -> bool:
     m = nc.mention
     metric = snapshot.metrics.get(m.metric_id) if m else None
     return metric is not None and metric.unit != "count"
+
+
+_SHARE_OF = re.compile(r"^\s*(?:of|out of|among|across)\s+(?:the\s+|all\s+|its\s+|their\s+)?$", re.I)
+
+
+def share_of(pairs: list[tuple[NumberClaim, VerifiedNumber]], snapshot: MetricsSnapshot, text: str) -> None:
+    """ "The regime gate passed 53.6 % of the 591 scalp signals": a share stated of a sample
+    is that sample's metric's share. When the sample is a narrower part of the share's metric
+    (scalp of the regime gate), the share must be the part's value — else a wrong record."""
+    for (a, va), (b, vb) in zip(pairs, pairs[1:], strict=False):
+        if a.clause != b.clause or va.failure or vb.failure or vb.field != "n" or not va.metric_id or not vb.metric_id:
+            continue
+        if va.metric_id == vb.metric_id or not _SHARE_OF.match(text[a.token.end : b.token.start]):
+            continue
+        if a.mention is None or b.mention is None or not _refines(b.mention, a.mention):
+            continue
+        narrow = snapshot.metrics.get(vb.metric_id)
+        if narrow is None:
+            continue
+        m = match_metric(a.token, narrow, frozenset({"value"}), negative_ok=a.negative_ok, hint=a.hint)
+        i = pairs.index((a, va))
+        if m.field is not None:
+            pairs[i] = (a, va.model_copy(update={"metric_id": narrow.id, "field": m.field}))
+        else:
+            detail = f"stated as the share of {vb.metric_id}'s {vb.text} but it is {va.metric_id}.{va.field}; write {{{vb.metric_id}}} or drop the claim"
+            pairs[i] = (a, va.model_copy(update={"metric_id": narrow.id, "field": None, "failure": "wrong_record",
+                                                 "elsewhere": f"{va.metric_id}.{va.field}", "detail": detail}))  # fmt: skip

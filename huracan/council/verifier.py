@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,9 +29,9 @@ from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
 from huracan.council.claims import Claims, DirectionClaim, NumberClaim, find_claims
 from huracan.council.direction import PLAIN, check_direction
 from huracan.council.lexicon import lexicon_for
-from huracan.council.matching import ALL_FIELDS, SnapshotIndex, match_field, match_metric
+from huracan.council.matching import ALL_FIELDS, SnapshotIndex, claimed_fields, match_field, match_metric
 from huracan.council.placeholders import FIELDS, RenderedSpan
-from huracan.council.rescue import candidates, rescue
+from huracan.council.rescue import candidates, rescue, share_of
 from huracan.council.schema import DirectionCheck, VerifiedNumber
 from huracan.council.segments import Unit
 
@@ -120,8 +121,8 @@ def _number(
         hint = f"; it equals {where} — write {placeholder_for(*where.rsplit('.', 1))}" if where else ""
         return VerifiedNumber(**base, failure="unverified", elsewhere=where, detail=f"its clause names no metric{hint}")
     m = match_metric(
-        tok, metric, nc.roles.fields, scope=nc.scope, negative_ok=nc.negative_ok, hint=nc.hint,
-        magnitude=bool(mention and mention.magnitude),
+        tok, metric, claimed_fields(nc.roles.fields, metric), scope=nc.scope, negative_ok=nc.negative_ok,
+        hint=nc.hint, magnitude=bool(mention and mention.magnitude),
     )  # fmt: skip
     span = nc.placeholder
     # A placeholder is read by its sentence's words like any number: "{auc.high}" after "The
@@ -167,10 +168,14 @@ def _scope_for(dc: DirectionClaim, metric_id: str, numbers: list[tuple[NumberCla
     return None
 
 
+_PREVIOUS_TRAINING = re.compile(r"\b(?:previous|prior|last|earlier) (?:training|model)\b", re.I)
+
+
 def _direction(
     dc: DirectionClaim,
     snapshot: MetricsSnapshot,
     numbers: list[tuple[NumberClaim, VerifiedNumber]],
+    text: str,
     disclosed: frozenset[str] = frozenset(),
 ) -> DirectionCheck:
     w = dc.word
@@ -183,6 +188,16 @@ def _direction(
     ids, actual, failed = [], [], False
     for mention in dc.mentions:
         metric = snapshot.metrics[mention.metric_id]
+        # "the AUC fell -0.030 against the previous training": the move is model_auc_change's
+        own_change = f"{metric.id}_change"
+        if own_change in snapshot.metrics and (
+            _PREVIOUS_TRAINING.search(dc.unit.text(text))
+            or any(
+                nc.clause == dc.clause and own_change in (vn.metric_id, nc.placeholder.metric_id if nc.placeholder else None)
+                for nc, vn in numbers
+            )
+        ):
+            metric = snapshot.metrics[own_change]
         v = check_direction(
             w, snapshot, metric, _scope_for(dc, metric.id, numbers), mention.magnitude, metric.id in disclosed
         )
@@ -218,6 +233,7 @@ def verify(
         lex = lexicon_for(snapshot)
         cands = {u.start: candidates(text, u, claims.mentions.get(u.start, []), claims.hits, lex) for u in claims.units}
         rescue(checked, cands, snapshot, text)
+    share_of(checked, snapshot, text)
     for dc_ in claims.dates:
         tok = dc_.token
         ok = dc_.allowed is not None
@@ -235,7 +251,7 @@ def verify(
     report.numbers = [report.numbers[i] for i in order]
     report.unit_of_number = [report.unit_of_number[i] for i in order]
     for dc in claims.directions:
-        report.directions.append(_direction(dc, snapshot, checked))
+        report.directions.append(_direction(dc, snapshot, checked, text))
         report.unit_of_direction.append(dc.unit)
     # A plain movement word is true when its own sentence says the move is not significant.
     for i, (dc, d) in enumerate(zip(claims.directions, report.directions, strict=True)):
@@ -249,5 +265,5 @@ def verify(
                 for mid in od.metric_ids
             )
             if disclosed & set(d.metric_ids):
-                report.directions[i] = _direction(dc, snapshot, checked, disclosed)
+                report.directions[i] = _direction(dc, snapshot, checked, text, disclosed)
     return report
