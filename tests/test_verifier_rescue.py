@@ -51,7 +51,10 @@ def ok(text: str, snap: MetricsSnapshot = F) -> bool:
             "Pass rates at the confidence, cost and regime gates were 42.6 %, 53.6 % and 46.3 %, respectively.",
         ),
         # a share of a narrower sample is that sample's share
-        ("The regime gate passed 44.7 % of the 591 scalp signals.", "The regime gate passed 53.6 % of the 591 scalp signals."),
+        (
+            "The regime gate passed 44.7 % of the 591 scalp signals.",
+            "The regime gate passed 53.6 % of the 591 scalp signals.",
+        ),
         # hedged round numbers: within the last digit and 5 %, not beyond
         ("The Engine saw about 850 signals.", "The Engine saw about 900 signals."),
         ("Roughly 8,000 training samples went into the model.", "Roughly 8,500 training samples went into the model."),

@@ -19,6 +19,7 @@ signals, 31 passed every gate and 921 were blocked". Such a number is accepted w
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -248,7 +249,7 @@ def share_of(pairs: list[tuple[NumberClaim, VerifiedNumber]], snapshot: MetricsS
     """ "The regime gate passed 53.6 % of the 591 scalp signals": a share stated of a sample
     is that sample's metric's share. When the sample is a narrower part of the share's metric
     (scalp of the regime gate), the share must be the part's value — else a wrong record."""
-    for (a, va), (b, vb) in zip(pairs, pairs[1:], strict=False):
+    for (a, va), (b, vb) in itertools.pairwise(pairs):
         if a.clause != b.clause or va.failure or vb.failure or vb.field != "n" or not va.metric_id or not vb.metric_id:
             continue
         if va.metric_id == vb.metric_id or not _SHARE_OF.match(text[a.token.end : b.token.start]):

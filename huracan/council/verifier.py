@@ -193,7 +193,8 @@ def _direction(
         if own_change in snapshot.metrics and (
             _PREVIOUS_TRAINING.search(dc.unit.text(text))
             or any(
-                nc.clause == dc.clause and own_change in (vn.metric_id, nc.placeholder.metric_id if nc.placeholder else None)
+                nc.clause == dc.clause
+                and own_change in (vn.metric_id, nc.placeholder.metric_id if nc.placeholder else None)
                 for nc, vn in numbers
             )
         ):
