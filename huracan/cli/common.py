@@ -1,7 +1,9 @@
 """What every command shares: global options, loading settings, printing results.
 
 Heavy libraries (duckdb, pyarrow, litellm) are imported inside commands, never here,
-so that `huracan --help` and read commands start fast.
+so that `huracan --help` and read commands start fast; so is the settings model
+(pydantic-settings: a third of `huracan status --help`'s start-up), which only a
+command that reads its settings needs.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from huracan.cli.term import cell
-from huracan.config import ConfigError, Settings, load_config
+
+if TYPE_CHECKING:
+    from huracan.config import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -60,6 +64,8 @@ def settings(
     unless the command creates it (``must_exist=False``: the daemon, the simulator,
     ``init``): a typo must not read as an empty store.
     """
+    from huracan.config import ConfigError, load_config
+
     root = ctx.find_root().obj if ctx is not None else None
     g = root if isinstance(root, GlobalOptions) else GlobalOptions()
     config = _flag_over_env(ctx, "config", config, g.config)

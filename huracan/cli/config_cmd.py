@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 
 import typer
-import yaml
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, print_json
 from huracan.cli.term import MAX_TEXT, cell, safe
-from huracan.config import ConfigError, default_config_path, load_config, redacted_dump
 
 app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
 
@@ -17,6 +15,7 @@ app = typer.Typer(help="Check and show the effective configuration.", no_args_is
 @app.command("check")
 def check(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     """Validate the configuration: exit 0 when valid, else list every problem and exit 1."""
+    from huracan.config import ConfigError, default_config_path, load_config
     from huracan.config_checks import unmet_requirements
 
     root = ctx.find_root().obj
@@ -41,7 +40,10 @@ def check(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = N
 @app.command("show")
 def show(ctx: typer.Context, config: ConfigOpt = None, data_dir: DataDirOpt = None, json: JsonOpt = False) -> None:
     """Print the effective configuration with every secret redacted."""
+    import yaml
+
     from huracan.cli.common import settings
+    from huracan.config import redacted_dump
 
     data = redacted_dump(settings(ctx, config, data_dir, must_exist=False))
     if json:

@@ -8,14 +8,14 @@ comments naming the environment variable or credential file that carries them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from pydantic import BaseModel, SecretStr
 
 from huracan.cli.common import console, err_console, fail
-from huracan.config import ENV_PREFIX, Settings
+
+if TYPE_CHECKING:  # imported where used: the settings model is not needed to start the CLI
+    from pydantic import BaseModel
 
 __all__ = ["commented_config", "register"]
 
@@ -35,6 +35,8 @@ _HEADER = """\
 
 
 def _scalar(value: Any) -> str:
+    import yaml
+
     text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
     return text.removesuffix("\n...").removesuffix("...").strip()
 
@@ -44,6 +46,11 @@ def _is_secret(annotation: Any) -> bool:
 
 
 def _section(model: type[BaseModel], instance: BaseModel, path: list[str], indent: int) -> list[str]:
+    import yaml
+    from pydantic import BaseModel, SecretStr
+
+    from huracan.config import ENV_PREFIX
+
     pad = "  " * indent
     lines: list[str] = []
     for name, field in model.model_fields.items():
@@ -76,6 +83,10 @@ def _section(model: type[BaseModel], instance: BaseModel, path: list[str], inden
 
 def commented_config(path: Path, data_dir: Path | None = None) -> str:
     """The text of a complete, commented ``huracan.yaml`` holding every default."""
+    from pydantic import BaseModel
+
+    from huracan.config import Settings
+
     defaults = Settings.model_construct()
     lines = [_HEADER.format(path=path)]
     if data_dir is not None:

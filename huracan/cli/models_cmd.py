@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +14,9 @@ from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, fail, pr
 from huracan.cli.fmt import num
 from huracan.cli.term import cell, cells, safe
 from huracan.cli.trades_cmd import SinceOpt, UntilOpt, _day
-from huracan.config import Settings
+
+if TYPE_CHECKING:
+    from huracan.config import Settings
 
 app = typer.Typer(
     help="Registered models: lineage, readiness, exports to Hamilton, verification.", no_args_is_help=True

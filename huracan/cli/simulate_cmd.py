@@ -7,8 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from huracan.cli.common import ConfigOpt, DataDirOpt, JsonOpt, console, err_console, fail, print_json, settings
 from huracan.cli.term import safe
@@ -63,6 +61,8 @@ def simulate_cmd(
         fail(f"--learner {learner!r} is not a learner", hint="use hgb or logistic", code=2)
     last = _parse_end(end)
     logger, target, closer = _open_logger(cfg)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from huracan.store.registry import ModelRegistry
 
@@ -143,6 +143,8 @@ def _report(summary: Any, target: str, elapsed: float, written: bool, stats: dic
             }
         )
         return
+    from rich.table import Table
+
     table = Table(title=f"written to {safe(target)}", show_edge=False)
     table.add_column("event type")
     table.add_column("events", justify="right")
