@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from sparse_calendar import AUTOTUNE, AUTOTUNE_DAY, END, Sparse, build
 
 from huracan.analytics.format import format_value
-from huracan.analytics.learned import build_learned, plus, render_learned
+from huracan.analytics.learned import build_learned, render_learned
 from huracan.analytics.metrics import compute_snapshot
 from huracan.analytics.snapshot import Interval, MetricsSnapshot
+from huracan.analytics.wording import plus
 from huracan.config import Settings, load_config
 from huracan.council.placeholders import render
 from huracan.council.verifier import verify
@@ -278,7 +279,11 @@ def test_learning_summary_says_the_digests_lines(sim: Path, base_snapshot: Metri
     day = base_snapshot.date.isoformat()
     res = CliRunner().invoke(app, ["--data-dir", str(sim), "learning", "summary", "--json", "--date", day])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["learned"] == render_learned(base_snapshot)[0] != []
+    out = json.loads(res.stdout)
+    assert out["learned"] == render_learned(base_snapshot)[0] != []
+    assert [line["text"] for line in out["learned_lines"]] == out["learned"] and out["learned_withheld"] == 0
+    assert {line["kind"] for line in out["learned_lines"]} >= {"model", "features"}
+    assert all(line["metric_ids"] for line in out["learned_lines"])
     res = CliRunner().invoke(app, ["--data-dir", str(sim), "learning", "summary", "--date", day])
     assert res.exit_code == 0 and "What the Engine learned" in res.stdout
 
@@ -304,11 +309,25 @@ def test_a_regime_move_is_the_regimes_trades(sim: Path, base_snapshot: MetricsSn
     for k, (delta, _, n) in enumerate(moves[:3], 1):
         m = base_snapshot.metrics[f"regime_return_change.top{k}"]
         assert m.value == pytest.approx(delta, abs=1e-9) and m.n == n
+    # the same regimes against the day before: today's mean minus yesterday's
+    for k, (_, regime, _) in enumerate(moves[:3], 1):
+        a = [r for d, g, r in rows if g == regime and d == day]
+        y = [r for d, g, r in rows if g == regime and d == day - timedelta(days=1)]
+        m1 = base_snapshot.metrics[f"regime_return_change_1d.top{k}"]
+        if y:
+            assert m1.value == pytest.approx(np.mean(a) - np.mean(y), abs=1e-9) and m1.n == min(len(a), len(y))
+        else:
+            assert m1.value is None
     for line in base_snapshot.learned:
         if line["kind"] == "regimes":
-            (mid,) = line["metric_ids"]
-            regime = moves[int(mid[-1]) - 1][1]
-            assert line["text"].startswith(f"Trades in the {regime} regime moved ")
+            mid = line["metric_ids"][0]
+            k = int(mid[-1])
+            regime = moves[k - 1][1]
+            assert line["text"].startswith(f"Trades in the {regime} regime moved ") and line["regime"] == regime
+            day_mid = f"regime_return_change_1d.top{k}"
+            assert (day_mid in line["metric_ids"]) == base_snapshot.metrics[day_mid].judged
+            if day_mid in line["metric_ids"]:
+                assert "the change in the regime's average return since yesterday is " in line["text"]
 
 
 def test_a_name_the_verifier_cannot_read_withholds_its_line(base_snapshot: MetricsSnapshot) -> None:
@@ -427,9 +446,12 @@ def test_a_feature_that_entered_the_top_three(base_snapshot: MetricsSnapshot) ->
     published = _check_lines(snap)
     top1 = format_value(snap.metrics["feature_share.top1"])
     before1 = format_value(snap.metrics["feature_share_before.top1"])
+    week = snap.metrics["feature_share_7d.top1"]
+    assert week.judged  # the simulated Engine trains every day
     assert published[0] == (
         f"funding_rate, the largest mover, now carries {top1} of the model's importance share, against a share in "
-        f"the previous training of {before1}. It is now among the model's top three features."
+        f"the previous training of {before1} and a share over the 7 days before of {format_value(week)}. "
+        "It is now among the model's top three features."
     )
     assert published[1].endswith(" It is new to the model.")
     assert published[2].endswith(" It has left the model's top three features.")
@@ -488,3 +510,59 @@ def test_a_single_prediction_day_says_nothing_about_the_model_in_any_face(
         assert "mover, now carries" not in text, face
         if not lines:
             assert NOTHING.split(":")[0] in text, face
+
+
+def test_a_features_share_over_the_week_is_its_mean_over_the_trainings_before(
+    sim: Path, base_snapshot: MetricsSnapshot
+) -> None:
+    from huracan.analytics.learning import normalise_importances
+
+    cfg = load_config(data_dir=sim)
+    day = base_snapshot.date
+    with Store.open(cfg, read_only=True) as store:
+        rows = (
+            store.cursor()
+            .execute(
+                "SELECT day, importances FROM v_feature_importance WHERE day BETWEEN ? AND ? ORDER BY ts",
+                [day - timedelta(days=7), day - timedelta(days=1)],
+            )
+            .fetchall()
+        )
+    latest = {d: normalise_importances({k: float(v) for k, v in json.loads(imp).items()}) for d, imp in rows}
+    assert 1 <= len(latest) <= 7
+    features = {
+        line["metric_ids"][0].rsplit(".", 1)[1]: line["feature"]
+        for line in base_snapshot.learned
+        if line["kind"] == "features"
+    }
+    assert features
+    for rank, feature in features.items():
+        m = base_snapshot.metrics[f"feature_share_7d.{rank}"]
+        expected = sum(shares.get(feature, 0.0) for shares in latest.values()) / len(latest)
+        assert m.value == pytest.approx(expected, abs=1e-12), (rank, feature)
+        assert m.n == base_snapshot.metrics[f"feature_share.{rank}"].n
+
+
+def test_a_day_with_nothing_to_say_says_why_in_learning_summary(sparse: Sparse, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from huracan.cli import app
+
+    cfg = load_config(data_dir=tmp_path / "data")
+    plugins = get_plugins(cfg, entry_points=False, default_plugins=BUILTIN)
+    with Store.open(cfg) as store:  # a store of its own: the CLI opens it after this closes
+        store.write_events(sparse.events)
+        closed = next(
+            d
+            for d in (AUTOTUNE_DAY + timedelta(days=k) for k in range(-9, 10))
+            if (snap := compute_snapshot(store, d, plugins, cfg)).calendar is not None and not snap.calendar.trading
+        )
+        assert render_learned(snap) == ([], [])
+    res = CliRunner().invoke(app, ["--data-dir", str(cfg.data_dir), "learning", "summary", "--date", str(closed)])
+    assert res.exit_code == 0, res.output
+    assert "What the Engine learned" in res.stdout and NOTHING[:60] in " ".join(res.stdout.split())
+    res = CliRunner().invoke(
+        app, ["--data-dir", str(cfg.data_dir), "learning", "summary", "--json", "--date", str(closed)]
+    )
+    out = json.loads(res.stdout)
+    assert out["learned"] == [] and out["learned_lines"] == [] and out["learned_withheld"] == 0

@@ -8,7 +8,8 @@ section, which names the features and gates those numbers are about
 * **feature moves** — the day's latest ``feature_importance`` event against the one of
   the training before it (up to 30 days back), each feature as its share of the model's
   total |importance| (:func:`~huracan.analytics.learning.normalise_importances`: the scale
-  of ``learning features`` and the importance chart), largest |share change| first;
+  of ``learning features`` and the importance chart), largest |share change| first, and
+  each feature's share averaged over the latest training of each of the 7 days before;
 * **threshold changes** — the Engine's ``config_change`` events that moved a gate's
   threshold in a mode that day: the value before the day's first change, the value after
   its last, who and why (the last change's);
@@ -17,20 +18,21 @@ section, which names the features and gates those numbers are about
   the threshold of the default grid that would have made the most;
 * **regime moves** — per market regime, the average return of the shadow trades closed
   that day against those closed in the 7 days before (close-day grouping, as every
-  shadow metric), with a Welch 95 % interval of the difference, largest |change| first.
+  shadow metric), with a Welch 95 % interval of the difference, largest |change| first;
+  and the same regime's average return against the day before's.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from huracan.analytics.learning import FeatureDrift, feature_drift
+from huracan.analytics.learning import FeatureDrift, feature_drift, normalise_importances
 from huracan.analytics.metric_context import MetricContext
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ __all__ = [
     "REGIME_DAYS",
     "REGIME_TRADES_SQL",
     "THRESHOLDS_SQL",
+    "WEEK_DAYS",
     "WHATIF_DAYS",
     "FeatureMoves",
     "RegimeMove",
@@ -57,6 +60,8 @@ __all__ = [
 PREVIOUS_DAYS = 30
 #: The days of recorded decisions a threshold change is replayed on (ending on its day).
 WHATIF_DAYS = 7
+#: The days before the day a feature's share is averaged over.
+WEEK_DAYS = 7
 
 FEATURES_SQL = """SELECT day, ts, session_id, model_id, importances
 FROM v_feature_importance
@@ -71,11 +76,16 @@ ORDER BY ts, key"""
 
 @dataclass(frozen=True)
 class FeatureMoves:
-    """The day's importances against the previous training's."""
+    """The day's importances against the previous training's (and the 7 days before)."""
 
     session_id: str
     previous_session_id: str
     drift: FeatureDrift
+    #: each feature's share averaged over the latest training of each of the 7 days before
+    #: the day (0 where a training lacks it); empty when none of those days trained
+    week: dict[str, float] = field(default_factory=dict)
+    #: how many of the 7 days before had a training
+    week_days: int = 0
 
 
 def _importances(raw: Any) -> dict[str, float]:
@@ -98,7 +108,12 @@ def feature_moves(ctx: MetricContext) -> FeatureMoves | None:
             return None
         prev = earlier[-1]
         drift = feature_drift(_importances(prev["importances"]), _importances(latest["importances"]))
-        return FeatureMoves(str(latest["session_id"]), str(prev["session_id"]), drift)
+        week_start = ctx.day - timedelta(days=WEEK_DAYS)
+        days = [normalise_importances(_importances(series[d][-1]["importances"]))
+                for d in sorted(series) if week_start <= d < ctx.day and series[d]]  # fmt: skip
+        names = {f for shares in days for f in shares} | {m.feature for m in drift.moves}
+        week = {f: sum(shares.get(f, 0.0) for shares in days) / len(days) for f in names} if days else {}
+        return FeatureMoves(str(latest["session_id"]), str(prev["session_id"]), drift, week, len(days))
 
     return ctx.memo(("feature_moves", ctx.day), build)
 
@@ -231,6 +246,12 @@ class RegimeMove:
     high: float | None
     n_today: int
     n_before: int
+    #: the same regime's average return on the day minus the day before's, with its Welch
+    #: interval; None when it did not trade the day before
+    delta_1d: float | None = None
+    low_1d: float | None = None
+    high_1d: float | None = None
+    n_yesterday: int = 0
 
 
 def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float] | None:
@@ -251,18 +272,24 @@ def regime_moves(ctx: MetricContext) -> list[RegimeMove]:
         series = ctx.series(REGIME_TRADES_SQL, REGIME_DAYS + 1)
         today: dict[str, list[float]] = {}
         before: dict[str, list[float]] = {}
+        yesterday: dict[str, list[float]] = {}
         for d, rows in series.items():
             into = today if d == ctx.day else before
             for r in rows:
                 into.setdefault(str(r["regime"]), []).append(float(r["return_bps"]))
+                if d == ctx.day - timedelta(days=1):
+                    yesterday.setdefault(str(r["regime"]), []).append(float(r["return_bps"]))
         out = []
         for regime in sorted(today.keys() & before.keys()):
             a, b = np.array(today[regime]), np.array(before[regime])
-            iv = _welch(a, b)
+            y = np.array(yesterday.get(regime, []))
+            iv, iv1 = _welch(a, b), _welch(a, y)
             out.append(
                 RegimeMove(
                     regime=regime, today=float(a.mean()), before=float(b.mean()), delta=float(a.mean() - b.mean()),
                     low=iv[0] if iv else None, high=iv[1] if iv else None, n_today=int(a.size), n_before=int(b.size),
+                    delta_1d=float(a.mean() - y.mean()) if y.size else None,
+                    low_1d=iv1[0] if iv1 else None, high_1d=iv1[1] if iv1 else None, n_yesterday=int(y.size),
                 )
             )  # fmt: skip
         out.sort(key=lambda m: (-abs(m.delta), m.regime))

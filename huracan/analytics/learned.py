@@ -1,24 +1,34 @@
 """What the Engine learned: the digest's first section, as bound claims (#12).
 
 A short list of what changed since yesterday (the previous training, for the model) and
-against the 7-day mean: the model (AUC, ECE, Brier with their significance), the
-feature-importance shares that moved most (the one share scale of the CLI and the chart),
-per-mode shadow performance moves that are significant, the market regimes whose
-average return moved most against the 7 days before, thresholds moved that day —
-by the Engine's tuner or by a person — (from → to, who, why, and the week's what-if at the old and new threshold), gates
-that blocked more winners than losers with what the blocked signals would have made, and
-live vs shadow per mode with the model Hamilton traded.
+against the 7 days before: the model (AUC, ECE, Brier with their significance), the
+feature-importance shares that moved most (the one share scale of the CLI and the chart)
+against the previous training and the 7 days before, per-mode shadow performance moves
+that are significant, the market regimes whose average return moved most against the 7
+days before (and the same regime against yesterday), thresholds moved that day — by the
+Engine's tuner or by a person — (from → to, who, why, and the week's what-if at the old
+and new threshold), gates that blocked more winners than losers with what the blocked
+signals would have made, and live vs shadow per mode with the model Hamilton traded.
+
+Each line is written for a desk to read in one pass: subject, verb, the number with its
+unit, the change with its sign (:func:`plus`), what it is compared with, and whether it
+is beyond noise ("a significant fall", "within noise", "not judged")::
+
+    The ECE is 0.042: -0.030 since yesterday, within noise, and +0.007 against its 7-day mean, within noise.
 
 Every number is a placeholder of a snapshot metric (``{model_auc_change.low}``) written
 in a sentence that names that metric, so :func:`render_learned` fills and verifies it
-with the council's own :func:`~huracan.council.publish.publish`: a sentence whose number
-or direction word is not true of the metric it names is removed, never published. A line
-is left out when a metric it rests on is not judged (:attr:`MetricValue.judged`: no value,
-or n below the metric's ``min_n`` in metrics.yaml) — the one rule every status obeys.
+with the council's own :func:`~huracan.council.publish.publish`: a sentence whose number,
+sign or direction word is not true of the metric it names is removed, never published.
+The phrasings are the ones the verifier links without relabelling a number (each clause
+names its metric; ranked parts are "the largest / second-largest / third-largest mover",
+metrics.yaml's ``part_synonyms``). A line is left out when a metric it rests on is not
+judged (:attr:`MetricValue.judged`: no value, or n below the metric's ``min_n`` in
+metrics.yaml) — the one rule every status obeys.
 
-The lines (their placeholder text and the metrics they rest on) are built once, when the
-snapshot is computed, and kept in ``snapshot.learned``; the digest, its archive and
-``huracan learning summary`` render the same lines.
+The lines (their placeholder text, the metrics they rest on and the names they are about)
+are built once, when the snapshot is computed, and kept in ``snapshot.learned``; the
+digest, its archive and ``huracan learning summary`` render the same lines.
 """
 
 from __future__ import annotations
@@ -26,10 +36,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from huracan.analytics.format import Which, format_value
+from huracan.analytics.format import Which
 from huracan.analytics.snapshot import MetricsSnapshot, MetricValue
+from huracan.analytics.wording import judgement, plus
 
-__all__ = ["build_learned", "plus", "render_learned"]
+__all__ = ["build_learned", "published_lines", "render_learned"]
 
 _SAFE = re.compile(r"[^\w.:\-]+")
 
@@ -52,37 +63,16 @@ def _cmp(m: MetricValue, scope: str) -> Any:
     return m.vs_prev_day if scope == "1d" else m.vs_7d_mean
 
 
-def plus(m: MetricValue, which: Which = "value") -> str:
-    """The ``+`` a change prints before its placeholder when it is above zero.
-
-    A snapshot value prints unsigned (:func:`~huracan.analytics.format.format_value`);
-    a change reads with its sign everywhere in the digest (``+0.012``, ``-2.3 pp``):
-    negative numbers carry their ``-`` already, a positive one gets this ``+``. A change
-    that rounds to zero at its precision stays unsigned.
-    """
-    text = format_value(m, which)
-    return "+" if text[:1] not in "+-" and any(c in "123456789" for c in text) else ""
-
-
 #: How a metric is named as the subject of a sentence.
 _SUBJECT = {"model_auc": "The AUC", "model_ece": "The ECE", "model_brier": "The Brier score"}
 _SINCE = {"1d": "since yesterday", "7d": "against its 7-day mean"}
-
-
-def _judgement(c: Any) -> str:
-    """What a comparison's significance lets the sentence say: a direction word only with it."""
-    if c.significant:
-        return "a significant rise" if c.delta > 0 else "a significant fall"
-    if c.significant is False:
-        return "within noise"
-    return "not judged"
 
 
 def _change(m: MetricValue, scope: str) -> str:
     """``+0.046 since yesterday, a significant rise``: the signed change, its base, its judgement
     (each in its own clause: the verifier reads a judgement against the comparison beside it)."""
     which: Which = "delta_1d" if scope == "1d" else "delta_7d"
-    return f"{plus(m, which)}{{{m.id}.{which}}} {_SINCE[scope]}, {_judgement(_cmp(m, scope))}"
+    return f"{plus(m, which)}{{{m.id}.{which}}} {_SINCE[scope]}, {judgement(_cmp(m, scope))}"
 
 
 def _moves(m: MetricValue, scopes: list[str], subject: str, only_significant: bool = False) -> str:
@@ -170,14 +160,18 @@ def _features(s: MetricsSnapshot, names: list[str], moves: list[Any] | None = No
             continue
         move = moves[k - 1] if moves and len(moves) >= k else None
         # The name is an identifier, never a word about a number ("confidence", "high").
+        week = f"feature_share_7d.top{k}"
+        # the 7 days before, when they trained and the share rests on enough predictions
+        over_week = f" and a share over the 7 days before of {{{week}}}" if _judged(s, week) else ""
         text = (
             f"{_ident(feature)}, the {_RANK[k]} mover, now carries {{{now}}} of the model's importance share, "
-            f"against a share in the previous training of {{{before}}}.{_entered(move)}"
+            f"against a share in the previous training of {{{before}}}{over_week}.{_entered(move)}"
         )
+        ids = [now, before, week] if over_week else [now, before]
         facts: dict[str, Any] = {"feature": _ident(feature)}
         if move is not None:
             facts |= {"rank_before": move.rank_before, "rank_after": move.rank_after}
-        out.append(_line("features", text, [now, before], **facts))
+        out.append(_line("features", text, ids, **facts))
     return out
 
 
@@ -212,19 +206,29 @@ def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
         beyond = interval_significance(m.interval.low, m.interval.high)
         if k > 1 and not beyond:
             continue  # the largest move always; the others only when they are beyond noise
-        out.append(
-            _line(
-                "regimes",
-                # The name in a sentence of its own: a regime called "range" or "high" must not
-                # read as a word about the numbers ("range" names an interval).
-                f"Trades in the {_ident(regime)} regime {_MOVED[k]}. Their change in the regime's average return "
-                f"against the 7 days before, the {_RANK[k]} move, is {plus(m)}{{{mid}}} "
-                f"(95 % interval {{{mid}.low}} to {{{mid}.high}}: "
-                + ("beyond noise)." if beyond else "not beyond noise)."),
-                [mid],
-                regime=_ident(regime),
-            )
+        # The name in a sentence of its own: a regime called "range" or "high" must not read
+        # as a word about the numbers ("range" names an interval).
+        text = (
+            f"Trades in the {_ident(regime)} regime {_MOVED[k]}. Their change in the regime's average return "
+            f"against the 7 days before, the {_RANK[k]} move, is {plus(m)}{{{mid}}} "
+            f"(95 % interval {{{mid}.low}} to {{{mid}.high}}: {'beyond noise' if beyond else 'not beyond noise'})."
         )
+        ids = [mid]
+        day = s.get(f"regime_return_change_1d.top{k}")
+        if day is not None and day.judged:
+            text += (
+                f" For the regime of the {_RANK[k]} move, the change in the regime's average return since yesterday "
+                f"is {plus(day)}{{{day.id}}}"
+            )
+            if day.interval is not None:
+                said = (
+                    "beyond noise" if interval_significance(day.interval.low, day.interval.high) else "not beyond noise"
+                )
+                text += f" (95 % interval {{{day.id}.low}} to {{{day.id}.high}}: {said})."
+            else:
+                text += ", not judged."
+            ids.append(day.id)
+        out.append(_line("regimes", text, ids, regime=_ident(regime)))
     return out
 
 
@@ -353,16 +357,17 @@ def build_learned(snapshot: MetricsSnapshot, ctx: Any = None) -> list[dict[str, 
     ]
 
 
-def render_learned(snapshot: MetricsSnapshot) -> tuple[list[str], list[str]]:
-    """(published lines, what was withheld) of ``snapshot.learned``.
+def published_lines(snapshot: MetricsSnapshot) -> tuple[list[dict[str, Any]], list[str]]:
+    """(published lines as ``{kind, text, metric_ids, …}``, what was withheld) of ``snapshot.learned``.
 
     Each line goes through the council's :func:`~huracan.council.publish.publish`: its
     placeholders filled from the snapshot, every number and direction word verified
-    against the metric its sentence names, a failing sentence removed (and said).
+    against the metric its sentence names, a failing sentence removed (and said). ``text``
+    is the published sentence; the other keys are the line's own (the names it is about).
     """
     from huracan.council.publish import publish
 
-    lines: list[str] = []
+    lines: list[dict[str, Any]] = []
     withheld: list[str] = []
     for line in snapshot.learned:
         try:
@@ -377,6 +382,12 @@ def render_learned(snapshot: MetricsSnapshot) -> tuple[list[str], list[str]]:
             withheld.append(f"a {line.get('kind', '')} line was withheld: {why}")
             continue
         if out.text.strip():
-            lines.append(out.text.strip())
+            lines.append({**line, "text": out.text.strip()})
         withheld += [f.detail for f in out.flags]
     return lines, withheld
+
+
+def render_learned(snapshot: MetricsSnapshot) -> tuple[list[str], list[str]]:
+    """(published sentences, what was withheld) of ``snapshot.learned``: :func:`published_lines`' texts."""
+    lines, withheld = published_lines(snapshot)
+    return [line["text"] for line in lines], withheld

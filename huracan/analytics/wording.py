@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-__all__ = ["ChangeWord", "change_word", "interval_significance", "learning_verdict"]
+__all__ = ["ChangeWord", "change_word", "interval_significance", "judgement", "learning_verdict", "plus"]
 
 ChangeWord = Literal["better", "worse", "no significant change", "not judged"]
 
@@ -67,3 +67,28 @@ def learning_verdict(auc_change: Any) -> tuple[ChangeWord, str]:
         "not judged": "the AUC change has no interval to judge it by",
     }[word]
     return word, clause
+
+
+def plus(m: Any, which: Any = "value") -> str:
+    """The ``+`` a change prints before its placeholder when it is above zero.
+
+    A snapshot value prints unsigned (:func:`~huracan.analytics.format.format_value`);
+    a change reads with its sign everywhere in the digest (``+0.012``, ``-2.3 pp``):
+    negative numbers carry their ``-`` already, a positive one gets this ``+``. A change
+    that rounds to zero at its precision stays unsigned.
+    """
+    from huracan.analytics.format import format_value
+
+    text = format_value(m, which)
+    return "+" if text[:1] not in "+-" and any(c in "123456789" for c in text) else ""
+
+
+def judgement(c: Any) -> str:
+    """What a comparison's significance lets a sentence say about it: a direction word only
+    when the change is significant ("a significant fall"), "within noise" when it is not,
+    "not judged" when no test could reach it (no interval at that n)."""
+    if c.significant:
+        return "a significant rise" if c.delta > 0 else "a significant fall"
+    if c.significant is False:
+        return "within noise"
+    return "not judged"

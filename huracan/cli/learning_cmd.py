@@ -42,7 +42,7 @@ def summary(
     """The day's learning: what the Engine learned (the digest's lines), samples trained, metric
     deltas vs the previous session, top feature moves."""
     from huracan.analytics.days import report_day
-    from huracan.analytics.learned import render_learned
+    from huracan.analytics.learned import published_lines
     from huracan.analytics.learning import daily_summary
     from huracan.analytics.metrics import compute_snapshot
     from huracan.cli.plugins_cmd import load_plugins
@@ -58,15 +58,19 @@ def summary(
             )
         s = daily_summary(conn, day, cfg, top=top)
         # The digest's "What the Engine learned" lines: the same snapshot, the same verifier.
-        learned, _ = render_learned(compute_snapshot(conn, day, load_plugins(cfg), cfg))
+        lines, withheld = published_lines(compute_snapshot(conn, day, load_plugins(cfg), cfg))
+    learned = [line["text"] for line in lines]
     if json:
-        print_json({**s.to_dict(), "learned": learned})
+        print_json({**s.to_dict(), "learned": learned, "learned_lines": lines, "learned_withheld": len(withheld)})
         return
+    from huracan.digest.learned_view import NOTHING, withheld_note
+
     console.print(f"[bold]Learning on {day}[/] (UTC)")
-    if learned:
-        console.print("[bold]What the Engine learned[/] (as in the digest)")
-        for line in learned:
-            console.print(f"  • {safe(line, 400)}", highlight=False)
+    console.print("[bold]What the Engine learned[/] (as in the digest)")
+    for line in learned or [NOTHING]:
+        console.print(f"  • {safe(line, 600)}", highlight=False)
+    if withheld:
+        console.print(f"  • {withheld_note(len(withheld))}", highlight=False)
     if s.latest is None:
         console.print("no training session that day")
     else:

@@ -11,7 +11,7 @@ from huracan.analytics.learned import render_learned
 from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.digest.model import Section
 
-__all__ = ["LEARNED_KEY", "LEARNED_TITLE", "learned_section"]
+__all__ = ["LEARNED_KEY", "LEARNED_TITLE", "NOTHING", "learned_section", "withheld_note"]
 
 LEARNED_KEY = "learned"
 LEARNED_TITLE = "What the Engine learned"
@@ -23,10 +23,15 @@ NOTHING = (
 )
 
 
+def withheld_note(count: int) -> str:
+    """Said under the lines when the verifier withheld some (no numbers of its own to verify)."""
+    return f"{count} sentence(s) withheld: their numbers did not verify against the snapshot."
+
+
 def learned_section(snapshot: MetricsSnapshot) -> Section:
     """The section of ``snapshot.date`` (always present: an empty day says why)."""
     lines, withheld = render_learned(snapshot)
     notes = list(lines) or [NOTHING]
     if withheld:
-        notes.append(f"{len(withheld)} sentence(s) withheld: their numbers did not verify against the snapshot.")
+        notes.append(withheld_note(len(withheld)))
     return Section(LEARNED_KEY, LEARNED_TITLE, notes=tuple(notes), status="info")

@@ -247,9 +247,9 @@ def _estimate(found: tuple[float, int, tuple[float, float] | None]) -> Estimate:
     return Estimate(value, se_from_interval(*iv) if iv else None, n)
 
 
-def _feature_share(before: bool) -> Any:
+def _feature_share(before: bool, week: bool = False) -> Any:
     def compute(ctx: MetricContext, part: str | None) -> MetricResult:
-        from huracan.analytics.engine_moves import FEATURES_SQL, PREVIOUS_DAYS, feature_moves
+        from huracan.analytics.engine_moves import FEATURES_SQL, PREVIOUS_DAYS, WEEK_DAYS, feature_moves
         from huracan.plugins.builtin.metrics.catalog import RANKS
 
         moves = feature_moves(ctx)
@@ -264,11 +264,17 @@ def _feature_share(before: bool) -> Any:
         session = latest_session(ctx)
         evaluated = session["eval_samples"] if session and session["session_id"] == moves.session_id else None
         n = int(evaluated) if evaluated else None
-        return ctx.result(
-            move.before if before else move.after, FEATURES_SQL, 2, days=PREVIOUS_DAYS + 1, n=n, subject=move.feature
-        )
+        if week:
+            if not moves.week:
+                raise ctx.no_data(
+                    f"no training in the {WEEK_DAYS} days before {ctx.day.isoformat()}", FEATURES_SQL, WEEK_DAYS + 1
+                )
+            share, rows, days = moves.week[move.feature], moves.week_days + 1, WEEK_DAYS + 1
+        else:
+            share, rows, days = move.before if before else move.after, 2, PREVIOUS_DAYS + 1
+        return ctx.result(share, FEATURES_SQL, rows, days=days, n=n, subject=move.feature)
 
-    compute.__name__ = "feature_share_before" if before else "feature_share"
+    compute.__name__ = "feature_share_7d" if week else "feature_share_before" if before else "feature_share"
     return compute
 
 
@@ -304,6 +310,7 @@ COMPUTE = {
     "samples_total": samples_total,
     "feature_share": _feature_share(before=False),
     "feature_share_before": _feature_share(before=True),
+    "feature_share_7d": _feature_share(before=False, week=True),
 }
 
 

@@ -132,7 +132,8 @@ def shadow_sortino_30d(ctx: MetricContext, part: str | None) -> MetricResult:
     return _annualised(ctx, downside=True)
 
 
-def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
+def _regime_move(ctx: MetricContext, part: str | None) -> Any:
+    """The regime move of rank ``part`` (top1 = the largest |change| against the 7 days before)."""
     from huracan.analytics.engine_moves import REGIME_DAYS, REGIME_TRADES_SQL, regime_moves
     from huracan.plugins.builtin.metrics.catalog import RANKS
 
@@ -144,7 +145,27 @@ def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
             REGIME_TRADES_SQL,
             REGIME_DAYS + 1,
         )
-    m = moves[rank]
+    return moves[rank]
+
+
+def regime_return_change_1d(ctx: MetricContext, part: str | None) -> MetricResult:
+    """The same regime as ``regime_return_change`` (its rank), against the day before."""
+    from huracan.analytics.engine_moves import REGIME_TRADES_SQL
+
+    m = _regime_move(ctx, part)
+    if m.delta_1d is None:
+        raise ctx.no_data(f"the {m.regime} regime had no closed shadow trade the day before", REGIME_TRADES_SQL, 2)
+    iv = None if m.low_1d is None or m.high_1d is None else (m.low_1d, m.high_1d, "normal")
+    rows = m.n_today + m.n_yesterday
+    return ctx.result(
+        m.delta_1d, REGIME_TRADES_SQL, rows, days=2, n=min(m.n_today, m.n_yesterday), interval=iv, subject=m.regime
+    )
+
+
+def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
+    from huracan.analytics.engine_moves import REGIME_DAYS, REGIME_TRADES_SQL
+
+    m = _regime_move(ctx, part)
     iv = None if m.low is None or m.high is None else (m.low, m.high, "normal")
     rows = m.n_today + m.n_before
     return ctx.result(
@@ -160,6 +181,7 @@ def regime_return_change(ctx: MetricContext, part: str | None) -> MetricResult:
 
 COMPUTE = {
     "regime_return_change": regime_return_change,
+    "regime_return_change_1d": regime_return_change_1d,
     "shadow_trades": shadow_trades,
     "shadow_closed": shadow_closed,
     "shadow_win_rate": shadow_win_rate,
