@@ -432,7 +432,7 @@ def test_every_line_is_a_sentence_with_signed_changes(sim: Path) -> None:
     assert {"model", "features", "live"} <= seen, seen
 
 
-def test_a_feature_that_entered_the_top_three(base_snapshot: MetricsSnapshot) -> None:
+def test_a_feature_that_entered_the_top_three(sim: Path, base_snapshot: MetricsSnapshot) -> None:
     from huracan.analytics.learned import _features
     from huracan.analytics.learning import FeatureMove
 
@@ -453,6 +453,8 @@ def test_a_feature_that_entered_the_top_three(base_snapshot: MetricsSnapshot) ->
         f"the previous training of {before1} and a share over the 7 days before of {format_value(week)}. "
         "It is now among the model's top three features."
     )
+    for face, text in _formats(snap, load_config(data_dir=sim)).items():
+        assert published[0] in text, face
     assert published[1].endswith(" It is new to the model.")
     assert published[2].endswith(" It has left the model's top three features.")
     assert lines[0]["rank_before"] == 7 and lines[0]["rank_after"] == 1 and lines[0]["feature"] == "funding_rate"
@@ -566,3 +568,19 @@ def test_a_day_with_nothing_to_say_says_why_in_learning_summary(sparse: Sparse, 
     )
     out = json.loads(res.stdout)
     assert out["learned"] == [] and out["learned_lines"] == [] and out["learned_withheld"] == 0
+
+
+def test_a_regime_named_like_a_word_about_numbers_is_a_name(base_snapshot: MetricsSnapshot) -> None:
+    # "range" is how a desk says interval; "high", "low", "mean" name fields: a regime called
+    # that is still just the regime's name, and its line is published.
+    from huracan.analytics.learned import _regimes
+
+    m = base_snapshot.metrics["regime_return_change.top1"]
+    assert m.judged and m.interval is not None
+    for name in ("range", "high", "7d_mean", "{model_auc}"):
+        lines = _regimes(base_snapshot, [name])
+        snap = base_snapshot.model_copy(update={"learned": lines})
+        (published,) = _check_lines(snap)
+        regime = name.strip("{}")
+        assert published.startswith(f"Trades in the {regime} regime moved most. "), published
+        assert f"the largest move, is {plus(m)}{format_value(m)} (95 % interval " in published
