@@ -4,7 +4,8 @@
 fetched as Python tuples) per what-if window. Here every window of a hand-built week —
 signals whose decisions straddle midnight, a decision logged again the next day, a day
 with no data, a day with one decision — is compared field by field with that SQL read
-the old way, over each kind of connection the contract allows; and ``huracan metrics
+the old way, over each kind of connection the contract allows; so are the gate metrics'
+daily rows (``PASS_SQL``, ``BLOCKS_SQL``) built from the same frame; and ``huracan metrics
 --json``, ``gates report --json`` and ``gates what-if --json`` are compared before/after
 on a simulated history.
 """
@@ -233,7 +234,10 @@ class SqlFrame:
 
 
 def _old_path(mp: pytest.MonkeyPatch) -> None:
+    from huracan.plugins.builtin.metrics import gates
+
     mp.setattr(engine_moves, "_gate_frame", lambda ctx, start: SqlFrame(ctx.cache.conn))
+    mp.setattr(gates, "window_rows", lambda ctx, w: ctx.daily(gates.PASS_SQL if w == "pass" else gates.BLOCKS_SQL))
     mp.setattr(gate_explainer, "gate_rows", old_gate_rows)
     mp.setattr(gate_whatif, "gate_rows", old_gate_rows)
 
@@ -298,3 +302,56 @@ def test_metrics_gates_and_what_if_json_unchanged(sim: tuple[Path, list[date]]) 
     assert sum(w["value"] is not None for w in wi) >= 2, wi
     assert metrics[days[2].isoformat()]["metrics"]["signals"]["value"] in (0, None)
     assert metrics[days[3].isoformat()]["metrics"]["signals"]["value"] == 1
+
+
+# --- the gate metrics' daily rows from the same frame ---------------------------------
+
+
+def _as_set(rows: dict[date, list[dict[str, Any]]]) -> set[tuple[Any, ...]]:
+    return {tuple(sorted(r.items())) for day_rows in rows.values() for r in day_rows}
+
+
+@pytest.mark.parametrize("which", ["pass", "blocks"])
+def test_daily_gate_rows_equal_their_sql(week: Store, which: str) -> None:
+    from huracan.analytics.gate_days import block_rows, pass_rows
+    from huracan.analytics.metric_context import QueryCache
+    from huracan.plugins.builtin.metrics.gates import BLOCKS_SQL, PASS_SQL
+
+    sql, build = (PASS_SQL, pass_rows) if which == "pass" else (BLOCKS_SQL, block_rows)
+    cur = week.cursor()
+    frame = GateFrame.fetch(cur, DAYS[0], DAYS[-1])
+    for s, e in WINDOWS:
+        want = QueryCache(cur, s, e).fetch(sql, 0, 0)
+        got = build(frame.decisions(s, e))
+        assert _as_set(got) == _as_set(want), (s, e)
+        assert set(got) == set(want)  # the same days, none empty
+
+
+def test_a_snapshot_reads_the_gate_decisions_once(sim: tuple[Path, list[date]]) -> None:
+    from huracan.analytics.gate_rows import FRAME_SQL
+    from huracan.analytics.metrics import compute_snapshot
+    from huracan.plugins.builtin.metrics.gates import BLOCKS_SQL, PASS_SQL
+    from huracan.plugins.manager import get_plugins
+
+    data, days = sim
+    settings = load_config(data_dir=data)
+    seen: list[str] = []
+
+    class Counting:
+        def __init__(self, cur: Any) -> None:
+            self.cur = cur
+
+        def execute(self, sql: str, params: Any = None) -> Any:
+            seen.append(sql)
+            return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
+
+    with Store.open(settings, read_only=True) as store:
+        plugins = get_plugins(settings, entry_points=False, default_plugins=("huracan.plugins.builtin.metrics",))
+        snap = compute_snapshot(Counting(store.cursor()), days[0], plugins, settings)
+    assert snap.metrics["gate_pass_rate.cost_gate.scalp"].value is not None
+    assert snap.metrics["gate_threshold_whatif_bps.cost_gate.scalp"].value is not None
+    assert seen.count(FRAME_SQL) == 1
+    # the definitions stay the provenance, but neither query runs
+    assert PASS_SQL.split("{start}")[0] in snap.metrics["gate_pass_rate.cost_gate.scalp"].provenance.query
+    assert not any("GROUPING SETS ((day, gate, mode)" in s or "AS good_blocks" in s for s in seen)
+    assert BLOCKS_SQL.split("{start}")[0] in snap.metrics["gate_accuracy.cost_gate"].provenance.query

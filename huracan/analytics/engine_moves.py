@@ -185,18 +185,10 @@ class ThresholdWhatIf:
 
 
 def _gate_frame(ctx: MetricContext, start: date) -> GateFrame:
-    """The decisions of every what-if window of the computer's days, fetched once per snapshot
-    (a change replayed on each of 8 days used to read its 7 days 8 times)."""
-    from huracan.analytics.gate_rows import GateFrame
+    """The snapshot's one read of the gate decisions (:func:`huracan.analytics.gate_days.snapshot_frame`)."""
+    from huracan.analytics.gate_days import snapshot_frame
 
-    cache = ctx.cache
-    frame: GateFrame = ctx.memo(
-        "gate_frame",
-        lambda: GateFrame.fetch(cache.conn, cache.window_start - timedelta(days=WHATIF_DAYS - 1), cache.window_end),
-    )
-    if frame.covers(start, ctx.day):
-        return frame
-    return ctx.memo(("gate_frame", start, ctx.day), lambda: GateFrame.fetch(cache.conn, start, ctx.day))
+    return snapshot_frame(ctx, start)
 
 
 def threshold_what_if(ctx: MetricContext, part: str) -> ThresholdWhatIf | None:

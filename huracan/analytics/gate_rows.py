@@ -23,7 +23,17 @@ import numpy as np
 
 from huracan.plugins.types import GateSpec
 
-__all__ = ["FRAME_SQL", "GATE_ROWS_SQL", "GateFrame", "GateRows", "day_or_last", "gate_rows", "load_gates"]
+__all__ = [
+    "EPOCH",
+    "FRAME_SQL",
+    "GATE_ROWS_SQL",
+    "Decisions",
+    "GateFrame",
+    "GateRows",
+    "day_or_last",
+    "gate_rows",
+    "load_gates",
+]
 
 #: One row per (signal, gate) — the last decision if one was logged twice — with how
 #: many gates failed that signal and its outcome (the shadow trade's close, or the
@@ -72,7 +82,8 @@ SELECT s.sid, g.gate, g.mode, g.passed, g.value, g.threshold, g.direction,
 FROM g JOIN s USING (signal_id) LEFT JOIN o USING (signal_id)
 """.strip()
 
-_EPOCH = date(1970, 1, 1)
+#: Day numbers count from here (``day_n`` in :data:`FRAME_SQL`).
+EPOCH = date(1970, 1, 1)
 _TEXT = frozenset({"gate", "mode", "direction"})
 
 
@@ -160,7 +171,7 @@ def _sorted_codes(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _day_n(d: date) -> int:
-    return (d - _EPOCH).days
+    return (d - EPOCH).days
 
 
 class GateFrame:
@@ -200,18 +211,38 @@ class GateFrame:
         """Whether ``start..end`` lies inside the fetched days."""
         return self.start <= start and end <= self.end
 
-    def rows(self, start: date, end: date, gate: str | None = None, mode: str | None = None) -> GateRows:
-        """:data:`GATE_ROWS_SQL`'s rows for ``start..end`` (a window inside the frame), in its
-        order; only those of ``gate`` / ``mode`` when given (the counts still see every gate)."""
+    def _kept(self, start: date, end: date) -> np.ndarray:
+        """Indices of the window's last decision per (signal, gate), in (signal, gate) order."""
         if not self.covers(start, end):
             raise ValueError(f"days {start}..{end} are outside the fetched {self.start}..{self.end}")
         idx = np.flatnonzero((self._day >= _day_n(start)) & (self._day <= _day_n(end)))
-        if idx.size == 0:
-            return GateRows.empty()
         grp = self._group[idx]
         first = np.ones(idx.size, dtype=bool)
         first[1:] = grp[1:] != grp[:-1]
-        keep = idx[first]
+        return idx[first]
+
+    def decisions(self, start: date, end: date) -> Decisions:
+        """The window's decisions, one per (signal, gate), grouped by signal."""
+        keep = self._kept(start, end)
+        return Decisions(
+            day=self._day[keep],
+            sid=self._sid[keep],
+            gate_code=self._gate[keep],
+            mode_code=self._mode[keep],
+            gate_names=self._gates,
+            mode_names=self._modes,
+            passed=self._passed[keep],
+            has_outcome=self._has_outcome[keep],
+            return_bps=self._return[keep],
+            win=self._win[keep],
+        )
+
+    def rows(self, start: date, end: date, gate: str | None = None, mode: str | None = None) -> GateRows:
+        """:data:`GATE_ROWS_SQL`'s rows for ``start..end`` (a window inside the frame), in its
+        order; only those of ``gate`` / ``mode`` when given (the counts still see every gate)."""
+        keep = self._kept(start, end)
+        if keep.size == 0:
+            return GateRows.empty()
         sid = self._sid[keep]
         failed = np.bincount(sid, weights=~self._passed[keep], minlength=int(sid.max()) + 1)
         n_failed = failed.astype(np.int64)[sid]
@@ -221,7 +252,7 @@ class GateFrame:
         if mode is not None:
             want &= self._modes[self._mode[keep]] == mode
         keep, n_failed = keep[want], n_failed[want]
-        # ORDER BY ts, gate, signal_id (gate and signal numbers follow their names' order)
+        # ORDER BY ts, gate; ties, which the SQL leaves unordered, by signal_id
         order = np.lexsort((self._sid[keep], self._gate[keep], self._ts[keep]))
         keep, n_failed = keep[order], n_failed[order]
         return GateRows(
@@ -236,6 +267,26 @@ class GateFrame:
             return_bps=self._return[keep],
             win=self._win[keep],
         )
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """A window's decisions (:meth:`GateFrame.decisions`): one per (signal, gate), rows of a
+    signal together and signals in ``signal_id`` order; the outcome columns are the signal's."""
+
+    #: days since :data:`EPOCH`
+    day: np.ndarray
+    #: the signal's rank in ``signal_id`` order
+    sid: np.ndarray
+    gate_code: np.ndarray
+    mode_code: np.ndarray
+    #: names by code (codes follow the names' order; the last entry, None, is NULL)
+    gate_names: np.ndarray
+    mode_names: np.ndarray
+    passed: np.ndarray
+    has_outcome: np.ndarray
+    return_bps: np.ndarray
+    win: np.ndarray
 
 
 def gate_rows(conn: Any, start: date | None, end: date | None) -> GateRows:

@@ -8,12 +8,17 @@ Grouping (#12): every gate metric counts on the day the gate **decided** — the
 rows as ``huracan gates report`` (:data:`huracan.analytics.gate_rows.GATE_ROWS_SQL`): one
 decision per (signal, gate), the last if logged twice, judged by the signal's outcome
 whenever it closed. Shadow-trading metrics count on the day a trade closed.
+
+``PASS_SQL`` and ``BLOCKS_SQL`` are the definitions (and each value's provenance); the
+computer builds their rows from the snapshot's one columnar read of the decisions
+(:mod:`huracan.analytics.gate_days`), which a test holds equal to the SQL.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from huracan.analytics.gate_days import window_rows
 from huracan.analytics.gate_rows import GATE_ROWS_SQL
 from huracan.analytics.metric_context import MetricContext
 from huracan.analytics.snapshot import Targets
@@ -92,28 +97,28 @@ def pass_rate_targets(config: GatesConfig, gate: str, mode: str) -> Targets | No
 def gate_pass_rate(ctx: MetricContext, part: str | None) -> MetricResult:
     assert part is not None  # registered with parts only
     gate, _, mode = part.partition(".")
-    row = pick(ctx.daily(PASS_SQL), gate=gate, mode=mode or None)
+    row = pick(window_rows(ctx, "pass"), gate=gate, mode=mode or None)
     return rate_result(ctx, PASS_SQL, row, "passed", "rows", f"{gate} decisions")
 
 
 def gate_accuracy(ctx: MetricContext, part: str | None) -> MetricResult:
-    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    row = pick(window_rows(ctx, "blocks"), gate=part)
     return rate_result(ctx, BLOCKS_SQL, row, "good_blocks", "rows", f"{part} blocks with a known outcome")
 
 
 def gate_blocked_pnl_bps(ctx: MetricContext, part: str | None) -> MetricResult:
-    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    row = pick(window_rows(ctx, "blocks"), gate=part)
     if not row or not row["rows"]:
         raise ctx.no_data(f"no blocked signal decided on {ctx.day.isoformat()} has an outcome yet", BLOCKS_SQL)
     return ctx.result(float(row["blocked_pnl_bps"] or 0.0), BLOCKS_SQL, [row], n=int(row["rows"]))
 
 
 def gate_blocked_winners_share(ctx: MetricContext, part: str | None) -> MetricResult:
-    total = pick(ctx.daily(BLOCKS_SQL), gate=None)
+    total = pick(window_rows(ctx, "blocks"), gate=None)
     winners = int(total["winners"] or 0) if total else 0
     if winners == 0:
         raise ctx.no_data(f"no winning outcome among the signals decided on {ctx.day.isoformat()}", BLOCKS_SQL)
-    row = pick(ctx.daily(BLOCKS_SQL), gate=part)
+    row = pick(window_rows(ctx, "blocks"), gate=part)
     blocked = int(row["blocked_winners"]) if row else 0
     return ctx.result(blocked / winners, BLOCKS_SQL, [r for r in (total, row) if r], n=winners, successes=blocked)
 
@@ -143,7 +148,7 @@ def gate_overall_pass_rate(ctx: MetricContext, part: str | None) -> MetricResult
 
 
 def gates_too_strict(ctx: MetricContext, part: str | None) -> MetricResult:
-    rows = [r for r in ctx.daily(PASS_SQL) if r["mode"] is not None]
+    rows = [r for r in window_rows(ctx, "pass") if r["mode"] is not None]
     if not rows:
         raise ctx.no_data(f"no gate decisions on {ctx.day.isoformat()}", PASS_SQL)
     config = ctx.memo("gates_config", lambda: load_gates_config(ctx.settings))
