@@ -268,7 +268,7 @@ def test_a_hostile_feature_name_is_a_name(base_snapshot: MetricsSnapshot) -> Non
     assert "{model_auc}" not in lines[0]["text"] and "<b>" not in lines[0]["text"]
     snap = base_snapshot.model_copy(update={"learned": lines})
     published, withheld = render_learned(snap)
-    assert withheld == [] and published[0].startswith("model_auc_b_x_b_7.5, the largest mover, now carries ")
+    assert withheld == [] and published[0].startswith("model_auc_b_x_b_7.5, the largest mover, now carries "), published
 
 
 def test_learning_summary_says_the_digests_lines(sim: Path, base_snapshot: MetricsSnapshot) -> None:
@@ -428,7 +428,7 @@ def test_every_line_is_a_sentence_with_signed_changes(sim: Path) -> None:
                             assert shown[0] in "+-" or not any(c in "123456789" for c in shown), (text, shown)
                 if line["kind"] == "features":
                     assert ", the largest mover, now carries " in text or "-largest mover, now carries " in text
-                    assert "of the model's importance share, against a share in the previous training of " in text
+                    assert "of the model's importance, against " in text and " at the previous training" in text
     assert {"model", "features", "live"} <= seen, seen
 
 
@@ -449,8 +449,8 @@ def test_a_feature_that_entered_the_top_three(sim: Path, base_snapshot: MetricsS
     week = snap.metrics["feature_share_7d.top1"]
     assert week.judged  # the simulated Engine trains every day
     assert published[0] == (
-        f"funding_rate, the largest mover, now carries {top1} of the model's importance share, against a share in "
-        f"the previous training of {before1} and a share over the 7 days before of {format_value(week)}. "
+        f"funding_rate, the largest mover, now carries {top1} of the model's importance, against {before1} at "
+        f"the previous training (its share over the 7 days before: {format_value(week)}). "
         "It is now among the model's top three features."
     )
     for face, text in _formats(snap, load_config(data_dir=sim)).items():

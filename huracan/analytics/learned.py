@@ -162,10 +162,12 @@ def _features(s: MetricsSnapshot, names: list[str], moves: list[Any] | None = No
         # The name is an identifier, never a word about a number ("confidence", "high").
         week = f"feature_share_7d.top{k}"
         # the 7 days before, when they trained and the share rests on enough predictions
-        over_week = f" and a share over the 7 days before of {{{week}}}" if _judged(s, week) else ""
+        over_week = f" (its share over the 7 days before: {{{week}}})" if _judged(s, week) else ""
+        # No "up"/"down": the verifier would read it against yesterday's share of that rank,
+        # which is another feature's; the two numbers say which way it went.
         text = (
-            f"{_ident(feature)}, the {_RANK[k]} mover, now carries {{{now}}} of the model's importance share, "
-            f"against a share in the previous training of {{{before}}}{over_week}.{_entered(move)}"
+            f"{_ident(feature)}, the {_RANK[k]} mover, now carries {{{now}}} of the model's importance, "
+            f"against {{{before}}} at the previous training{over_week}.{_entered(move)}"
         )
         ids = [now, before, week] if over_week else [now, before]
         facts: dict[str, Any] = {"feature": _ident(feature)}
