@@ -33,6 +33,7 @@ from huracan.council.placeholders import RenderedSpan
 from huracan.council.quantifiers import partitions, quantifiers, respectively
 from huracan.council.readiness_words import find_readiness_words
 from huracan.council.segments import Unit, clauses, units
+from huracan.council.standing_words import find_standing_words
 
 __all__ = ["Claims", "DateClaim", "DirectionClaim", "NumberClaim", "find_claims"]
 
@@ -204,7 +205,9 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
     tokens = extract_numbers(text, lex.names())
     dates = find_dates(text, snapshot.date.year)
     allowed = allowed_dates(snapshot)
-    words = sorted(find_direction_words(text) + find_readiness_words(text), key=lambda w: w.start)
+    words = sorted(
+        find_direction_words(text) + find_readiness_words(text) + find_standing_words(text), key=lambda w: w.start
+    )
     out = Claims(units(text), hits=[h for h in hits if not any(a <= h.start < b for a, b in labels)])
     carry: Mention | None = None
     unit_of = {mid: m.unit for mid, m in snapshot.metrics.items()}

@@ -168,8 +168,8 @@ def _after(pattern: re.Pattern[str], after: str) -> bool:
 #: "AUC 0.657 above the 0.65 minimum": a level set against a target, not a change
 _VS_TARGET_AFTER = re.compile(
     r"^\s*(?:%|bps|pp|s|ms)?\s*,?\s*(?:well\s+|just\s+|comfortably\s+)?(?:above|below|over|under|short of|beyond|"
-    r"within|inside|outside)\s+(?:the\s+|its\s+|a\s+)?(?:[\d.,]+\s*(?:%|bps|pp|s|ms)?\s+)?(?:readiness\s+)?"
-    r"(?:minimum|maximum|floor|cap|ceiling|target|ideal|bar|threshold|limit|goal|band|range)",
+    r"within|inside|outside)\s+(?:the\s+|its\s+|a\s+)?(?:(?:[\d.,]+\s*(?:%|bps|pp|s|ms)?\s+)?(?:readiness\s+)?"
+    r"(?:minimum|maximum|floor|cap|ceiling|target|ideal|bar|threshold|limit|goal|band|range)|$)",
     _I,
 )
 #: "95.0 %, CI 91.7 %–97.1 %": the interval word owns the numbers after it, not this one

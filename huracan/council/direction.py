@@ -116,6 +116,30 @@ def find_direction_words(text: str, start: int = 0, end: int | None = None) -> l
     return out
 
 
+def _standing(word: DirectionWord, metric: MetricValue) -> Verdict:
+    """ "below the readiness minimum", "clears the 0.65 minimum", "within its 0.10 cap": the
+    value against the bound its words name (a bare "target" or "bar" is the minimum when the
+    metric has one, else the maximum)."""
+    side, _, kind = (word.criterion or "").partition(":")
+    t, v = metric.targets, metric.value
+    lo = t.min if t is not None else None
+    hi = t.max if t is not None else None
+    bound = lo if kind == "min" else hi if kind == "max" else (lo if lo is not None else hi)
+    if v is None or bound is None:
+        return Verdict(False, f"{metric.id} has no {'value' if v is None else 'such target'} to stand against")
+    is_max = kind == "max" or (kind == "any" and lo is None)
+    holds = {
+        "above": v > bound,
+        "below": v < bound,
+        "meets": v <= bound if is_max else v >= bound,
+        "within": v <= bound if is_max else v >= bound,
+        "short": v > bound if is_max else v < bound,
+    }[side]
+    return Verdict(
+        holds != word.negated, f"{metric.id} is {v:g} against its {'maximum' if is_max else 'minimum'} {bound:g}"
+    )
+
+
 def _describe(c: Comparison, scope: str) -> str:
     sig = {True: "significant", False: "not significant", None: "significance unknown"}[c.significant]
     return f"{c.direction or 'unknown'} vs {'yesterday' if scope == '1d' else 'the 7-day mean'} ({sig})"
@@ -178,6 +202,10 @@ def check_direction(
         r = snapshot.readiness
         if r is None:
             return Verdict(False, "the snapshot has no readiness assessment")
+        if word.kind == "readiness_check" and word.criterion == "awaiting":
+            waiting = bool(r.checks.get("exported")) and not r.checks.get("acknowledged")
+            state = "an export awaits acknowledgement" if waiting else "no export awaits acknowledgement"
+            return Verdict(waiting != word.negated, state)
         if word.kind == "readiness_check":
             passed = r.checks.get(word.criterion or "")
             if passed is None:
@@ -188,6 +216,8 @@ def check_direction(
         return Verdict(r.ready != word.negated, f"readiness: {'ready' if r.ready else 'not ready'}")
     if metric is None:
         return Verdict(False, "names no metric")
+    if word.kind == "vs_target":
+        return _standing(word, metric)
     if metric.id.split(".")[0].endswith("_change") and metric.value is not None:
         # a change metric's own value is the move ("the AUC change … is within noise"): its
         # sign, and its interval excluding zero, are what its direction words claim

@@ -183,6 +183,10 @@ def _direction(
     if w.kind in ("ready", "readiness_check"):
         v = check_direction(w, snapshot, None, None)
         return DirectionCheck(**base, actual=v.actual, failure=None if v.ok else "wrong_direction")
+    if w.kind == "vs_target" and dc.mentions and not any(snapshot.metrics[m.metric_id].targets for m in dc.mentions):
+        # "3 gate-mode pairs are below their minimum target": the standing of things the count
+        # counts, not of the count (a metric with no target has no standing to claim)
+        return DirectionCheck(**base, actual="no target of the metric it names: not a standing claim")
     if not dc.mentions:
         return DirectionCheck(**base, actual="its clause names no metric", failure="unverified")
     ids, actual, failed = [], [], False
