@@ -60,6 +60,15 @@ def ok(text: str, snap: MetricsSnapshot = F) -> bool:
         ("Roughly 8,000 training samples went into the model.", "Roughly 8,500 training samples went into the model."),
         # a gate's bare name is its pass rate, not another of its numbers
         ("| Cost gate | 46.3 % | 853 |", "| Cost gate | 53.6 % | 853 |"),
+        # a gate beside the count it is a share of is still its pass rate; beside an unknown
+        # metric word it is not
+        ("- Meta-label (scalp): 33.0 % of 591 signals", "- Meta-label (scalp): 31.2 % of 591 signals"),
+        ("Confidence gate, runners: 0.351 on 262 signals.", "Confidence gate, runners: 0.426 on 262 signals."),
+        ("| Regime gate | 53.6 % | 853 |", "Signal-to-noise ratio at the regime gate was 53.6 %."),
+        # a live word asks for a live metric
+        ("The 30-day Sharpe ratio was 20.09.", "Hamilton's 30-day Sharpe ratio was 20.09."),
+        # readiness criteria after "failed readiness on"
+        ("The model failed readiness on AUC.", "The model failed readiness on both AUC and ECE."),
         # a subject names its ranked metric; another feature's share under its name is a lie
         (
             "is_runner's share of importance is 29.5 %; before this training it was 23.9 %.",
@@ -116,3 +125,14 @@ def test_a_change_metric_is_judged_by_its_own_interval() -> None:
     else:  # a move within noise is a plain move only when the sentence says so
         assert not ok(moved + ".")
         assert ok(moved + ", which is within noise (not significant).")
+
+
+def test_a_bare_rate_at_most_one_is_the_fraction() -> None:
+    """ "Overall pass rate: 0.9." reads as 90 %, not as 0.9 % without its sign (day E: 0.9 %)."""
+    e = MetricsSnapshot.model_validate_json(
+        (Path(__file__).parent / "data" / "redteam" / "round4" / "snapshot_e.json").read_text(encoding="utf-8")
+    )
+    assert round((e.metrics["gate_overall_pass_rate"].value or 0) * 100, 1) == 0.9
+    assert ok("Overall pass rate: 0.009.", e) and ok("Overall pass rate: 0.9 %.", e)
+    assert not ok("Overall pass rate: 0.9.", e)
+    assert ok("Overall pass rate: 13.0.") and ok("Overall pass rate: 0.13.")  # day F: 13.0 %

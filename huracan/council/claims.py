@@ -41,7 +41,7 @@ _PRONOUN = re.compile(r"\b(?:it|its|it's|this|that|which|the figure|the rate|the
 _JOIN = re.compile(r"^\s*(?:,|and|&|as well as|plus|or)\s*(?:the\s+|its\s+)?(?:and\s+)?$", re.I)
 _DENOMINATOR = re.compile(
     r"(?:(?:%|percent|pct|share|proportion|fraction|half|third|quarter)\s+of|\b(?:on|over|across|among))\s+"
-    r"(?:all\s+|the\s+|its\s+|their\s+)?(?:[a-z\-]+\s+)?$",
+    r"(?:all\s+|the\s+|its\s+|their\s+)?(?:[\d,]+\s+)?(?:[a-z\-]+\s+)?$",
     re.I,
 )
 _COUNT_AFTER = re.compile(rf"^\s+(?:{COUNT_NOUNS})\b", re.I)
@@ -150,6 +150,8 @@ def fits(tok: NumberToken, unit: str, change: bool) -> bool:
         return unit != "bool"
     if tok.unit == "%" and unit in ("count", "score", "ratio", "usd", "seconds", "ms", "events_per_s"):
         return change or tok.signed
+    if unit == "count" and tok.kind == "number" and not change and "." in tok.text:
+        return False  # "0.351 on 262 signals": a count has no decimals
     return tok.unit in _UNITS_OK.get(unit, {""})
 
 

@@ -79,8 +79,27 @@ def _pattern(phrase: str) -> str:
     return _SEP.join(_word(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w)
 
 
+#: words that make a name the live book's (Hamilton's), not the shadow book's
+_LIVE_WORDS = frozenset({"live", "hamilton", "real"})
 #: the metric a gate's bare name stands for
 BARE_GATE_FAMILY = "gate_pass_rate"
+_OF_COUNT = re.compile(
+    r"\b(?:of|on|over|out of|across|among)\s+(?:the\s+|all\s+)?(?:[\d,]+\s+)?(?:[a-z\-]+\s+)?$", re.I
+)
+#: words that name some metric the lexicon does not know
+_METRICISH = re.compile(
+    r"\b(?:ratio|score|index|rate|accuracy|precision|recall|factor|coefficient|efficiency|quality|drift|skew|"
+    r"sharpe|sortino|volatility|correlation|hit|yield|utili[sz]ation|share|p&l|pnl|return|latency)\b",
+    re.I,
+)
+
+
+def _blank_spans(text: str, lo: int, hi: int, hits: list[Hit]) -> str:
+    chunk = list(text[lo:hi])
+    for h in hits:
+        for i in range(max(h.start, lo), min(h.end, hi)):
+            chunk[i - lo] = " "
+    return "".join(chunk)
 
 
 @dataclass
@@ -139,6 +158,7 @@ class Lexicon:
         self.metric_parts: dict[str, tuple[str, ...]] = {}
         #: the ranked metrics each subject word names ("funding_rate": feature_share.top1 …)
         self.subject_of: dict[str, list[str]] = {}
+        self.unit_of: dict[str, str] = {mid: m.unit for mid, m in snapshot.metrics.items()}
         phrases: dict[str, set[tuple[str, str | None]]] = {}
         part_words: dict[str, set[str]] = {}
         known = known_parts() | parts_of_totals(snapshot.metrics)
@@ -273,6 +293,8 @@ class Lexicon:
                                    parts=self.metric_parts[h.metric_id]))  # fmt: skip
                 continue
             families = self._qualified(text, h, quals, fam_hits, nums, c0)
+            if self._live_without_live(text, h, families, c0):
+                continue  # "Hamilton's 30-day Sharpe": no such metric (only the shadow book has one)
             # A part word may also pick a sibling family: "P&L of what the cost gate blocked"
             # is the blocked-signal P&L (the only P&L with gates).
             siblings = self._all_prefix_families.get(h.key, frozenset()) - families
@@ -302,10 +324,33 @@ class Lexicon:
             ref = next((m for m in reversed(out) if m.end <= h.start and not m.elliptical and self._takes(m, h)), None)
             if ref is None and previous is not None and self._takes(previous, h):
                 ref = previous
-            m = self.with_part(ref, h) if ref is not None else None if fam_hits else self._bare_part(h)
+            # a gate named beside only the counts it is a share of ("Meta-label (scalp): 33.0 % of
+            # 591 signals") is still bare; beside any other metric word, or an unknown one
+            # ("signal-to-noise ratio at the regime gate"), it is not
+            named = any(not (self._counts(f) and _OF_COUNT.search(text[c0 : f.start])) for f in fam_hits)
+            bare = not named and not _METRICISH.search(_blank_spans(text, c0, clause[1], hits))
+            m = self.with_part(ref, h) if ref is not None else self._bare_part(h) if bare else None
             if m is not None:
                 out.append(m)
         return sorted(out, key=lambda m: m.start)
+
+    def _live_without_live(self, text: str, h: Hit, families: frozenset[str], c0: int) -> bool:
+        """Whether a live word right before a name asks for a live metric the name has not."""
+        adj = re.search(r"([A-Za-z]+)('s|’s)?\s+$", text[max(c0, h.start - 16) : h.start])
+        if adj is None or adj.group(1).lower() not in _LIVE_WORDS:
+            return False
+        if adj.group(1).lower() == "hamilton" and not adj.group(2):
+            return False  # "Hamilton acknowledged the export …": the subject of a verb, not a qualifier
+        word = norm(adj.group(1))
+        takes_part = any(word in self.part_words and self.part_words[word] & segs
+                         for f in families for segs in self.families[f].slots)  # fmt: skip
+        return not takes_part and not any(f.startswith("live") for f in families)
+
+    def _counts(self, h: Hit) -> bool:
+        """Whether every metric ``h`` may name is a count (signals, trades)."""
+        fams = [self.families[f] for f in h.families] if h.metric_id is None else []
+        ids = [h.metric_id] if h.metric_id else [mid for fam in fams for mid in fam.members.values()]
+        return bool(ids) and all(self.unit_of.get(i) == "count" for i in ids)
 
     def _bare_part(self, h: Hit) -> Mention | None:
         """A gate named with no metric ("| Cost gate | 50.7 % |", "Spread gate: +2.6 pp vs

@@ -129,6 +129,8 @@ def match_field(tok: NumberToken, metric: MetricValue, which: str, negative_ok: 
     for shown, units, scale in displays(metric, which, float(raw)):
         if tok.unit not in units:
             continue
+        if tok.unit == "" and metric.unit == "fraction" and scale == 1.0 and kind == "level" and abs(tok.value) <= 1:
+            continue  # "Overall pass rate: 0.9" reads as 90 %, not 0.9 %
         verdict = _close(tok, shown, scale, base_tol, negative_ok, hint, kind)
         if verdict == "ok":
             return Match(which)

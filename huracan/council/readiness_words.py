@@ -41,10 +41,13 @@ _RULE = r"(?:readiness|export|ship(?:ping)?)[\s-](?:rule|rules|check|checks|test
 #: "readiness failed", "the readiness check passed": the verdict as the subject.
 _SUBJECT = re.compile(r"\breadiness(?:[\s-](?:rule|check|checks|test|verdict))?\s+(?:was\s+|has\s+)?$", _I)
 #: "… the readiness rule", "… its readiness checks": the verdict as the object.
-_OBJECT = re.compile(rf"^\s+(?:the\s+|its\s+|all\s+|every\s+)?(?:model'?s?\s+)?{_RULE}", _I)
+_OBJECT = re.compile(
+    rf"^\s+(?:the\s+|its\s+|all\s+|every\s+)?(?:model'?s?\s+)?(?:{_RULE}|readiness(?=\s+(?:on|at|for|because)\b|\s*[.,;:]|\s*$))",
+    _I,
+)
 _LIST_SEP = r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*,\s*and\s+)"
 _CRITERIA_AFTER = re.compile(
-    rf"^\s+(?:on\s+|at\s+|the\s+|its\s+|both\s+|all\s+|for\s+)*(?P<list>{_ANY}"
+    rf"^\s+(?:readiness\s+(?=on\b|at\b|for\b))?(?:on\s+|at\s+|the\s+|its\s+|both\s+|all\s+|for\s+)*(?P<list>{_ANY}"
     rf"(?:{_LIST_SEP}(?:the\s+)?{_ANY})*)(?P<tail>[\s-]+(?:checks?|tests?|criteria|"
     rf"criterion|bars?|minimums?|requirements?|thresholds?|rules?))?(?![\w-])",
     _I,
@@ -65,7 +68,9 @@ def find_readiness_words(text: str, start: int = 0, end: int | None = None) -> l
         crit = _CRITERIA_AFTER.match(after)
         # "failed on AUC" names a criterion; "passed the ECE check" too — but "AUC passed"
         # or "passed 45.9 %" do not.
-        named = crit is not None and (crit.group("tail") or re.match(r"^\s+on\b", after, _I) or verdict)
+        named = crit is not None and (
+            crit.group("tail") or re.match(r"^\s+(?:readiness\s+)?on\b", after, _I) or verdict
+        )
         if verdict:
             out.append(DirectionWord(m.group(0), m.start(), m.end(), "ready", not says_pass))
         if named and crit is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from huracan.analytics.snapshot import MetricsSnapshot
 from huracan.council.claims import NumberClaim, fits
 from huracan.council.cues import Roles, is_change, roles_for
-from huracan.council.lexicon import Hit, Lexicon, Mention
+from huracan.council.lexicon import Hit, Lexicon, Mention, norm
 from huracan.council.matching import claimed_fields, match_metric
 from huracan.council.schema import VerifiedNumber
 from huracan.council.segments import Unit
@@ -67,6 +67,15 @@ def candidates(text: str, unit: Unit, mentions: list[Mention], hits: list[Hit], 
     unit's qualifier and part words ("… and Hamilton 105": the events of Hamilton)."""
     out = [Candidate(m.start, m) for m in mentions]
     seen = {m.metric_id for m in mentions}
+    for m in mentions:
+        # "Most signals were blocked: 887 of 895": a name's head word names its whole
+        for w in re.finditer(r"[A-Za-z&][\w&'-]*", text[m.start : m.end]):
+            for fam, member in lex.phrases.get(norm(w.group(0)), ()):
+                mid = lex.families[fam].members.get(()) if member is None else None
+                if mid is not None and mid not in seen and w.end() - w.start() < m.end - m.start:
+                    seen.add(mid)
+                    at = m.start + w.start()
+                    out.append(Candidate(at, Mention(at, m.start + w.end(), mid, fam, key=norm(w.group(0)))))
     for h in hits:
         if h.kind == "part" and unit.start <= h.start < unit.end:
             for mid in lex.subject_of.get(h.key, ()):
