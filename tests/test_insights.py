@@ -158,4 +158,9 @@ def test_snapshot_insights_from_a_real_store_use_snapshot_numbers(tmp_path: Path
         assert 0 <= ins["importance"] <= 1
         # The council's own number verifier accepts every sentence as is.
         assert verify(ins["text"], snap).ok, ins["text"]
+        m = snap.metrics[ins["metric_ids"][0]]
+        if "above its maximum" in ins["text"]:  # a standing is stated only when it holds
+            assert m.targets and m.targets.max is not None and (m.value or 0) > m.targets.max, ins["text"]
+        if "below its minimum" in ins["text"]:
+            assert m.targets and m.targets.min is not None and (m.value or 0) < m.targets.min, ins["text"]
     assert_numbers_verified(snap)

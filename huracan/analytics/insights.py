@@ -122,9 +122,14 @@ def _gates(s: MetricsSnapshot) -> list[dict[str, Any]]:
             out.append(_ins(text, [mid], 0.7, "gates"))
         elif mid.startswith("gate_pass_rate.") and mid.count(".") == 2 and m.status != "ok" and m.targets:
             mode = mid.split(".")[2]
-            bound = m.targets.min if m.targets.min is not None and m.value < m.targets.min else m.targets.max
-            side = "below its minimum" if bound == m.targets.min else "above its maximum"
-            if bound is None:
+            lo, hi = m.targets.min, m.targets.max
+            if lo is not None and m.value < lo:
+                bound, side = lo, "below its minimum"
+            elif hi is not None and m.value > hi:
+                bound, side = hi, "above its maximum"
+            else:
+                # a warning inside the band (its interval reaches a bound) is no standing to
+                # state: "82.6 %, above its maximum of 85.0 %" was printed, and was false
                 continue
             limit = format_number(bound, m.unit, m.precision)
             text = f"{gate} passes {format_value(m)} of {mode} signals, {side} of {limit}"
