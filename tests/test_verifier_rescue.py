@@ -136,3 +136,11 @@ def test_a_bare_rate_at_most_one_is_the_fraction() -> None:
     assert ok("Overall pass rate: 0.009.", e) and ok("Overall pass rate: 0.9 %.", e)
     assert not ok("Overall pass rate: 0.9.", e)
     assert ok("Overall pass rate: 13.0.") and ok("Overall pass rate: 0.13.")  # day F: 13.0 %
+
+
+def test_a_before_metric_is_the_baseline_of_what_the_clause_names() -> None:
+    """ "… from {feature_share_before.top2}": the before-metric of the metric the clause names,
+    same part; another part's before-metric, or the metric itself, is not."""
+    assert ok("is_runner's importance share rose to {feature_share.top2} from {feature_share_before.top2}.")
+    assert not ok("is_runner's importance share rose to {feature_share.top2} from {feature_share_before.top3}.")
+    assert not ok("is_runner's importance share rose to {feature_share.top2} from {feature_share.top1}.")

@@ -136,6 +136,14 @@ def _number(
                 detail=f"a revised number must be a placeholder, not a new literal: write {placeholder_for(metric.id, m.field)}",
             )  # fmt: skip
         return VerifiedNumber(**base, metric_id=metric.id, field=m.field)
+    if (
+        span is not None
+        and _before_sibling(span.metric_id, metric)
+        and nc.roles.fields <= {"baseline_1d", "baseline_7d"}
+    ):
+        # "moved the threshold from {gate_threshold_before.…} to {gate_threshold_set.…}": the
+        # before-metric of what the clause names is its baseline, by the catalog's naming
+        return VerifiedNumber(**base, metric_id=span.metric_id, field=span.which)
     other = _same_metric(nc, metric) or index.whose(tok, prefer=metric.id)
     fix = f"write {placeholder_for(metric.id, next(iter(sorted(nc.roles.fields))) if nc.roles.specific else 'value')}"
     if other is not None:
@@ -144,6 +152,18 @@ def _number(
     why = "rounded too coarsely to check" if m.coarse else "not a value of it in any unit"
     detail = f"stated as {metric.id} ({said}) but {why}; {fix} or drop the claim"
     return VerifiedNumber(**base, metric_id=metric.id, failure="unverified", detail=detail)
+
+
+def _before_sibling(own: str, named: MetricValue) -> bool:
+    """Whether ``own`` is the before-metric of ``named`` (same parts; ``feature_share_before``
+    of ``feature_share``, ``gate_threshold_before`` of ``gate_threshold_set``,
+    ``gate_threshold_whatif_before_bps`` of ``gate_threshold_whatif_bps``)."""
+    own_fam, _, own_parts = own.partition(".")
+    fam, _, parts = named.id.partition(".")
+    if own_parts != parts:
+        return False
+    befores = {fam + "_before", fam.removesuffix("_set") + "_before", fam.removesuffix("_bps") + "_before_bps"}
+    return own_fam in befores
 
 
 def _same_metric(nc: NumberClaim, metric: MetricValue) -> str | None:
