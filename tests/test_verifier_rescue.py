@@ -144,3 +144,19 @@ def test_a_before_metric_is_the_baseline_of_what_the_clause_names() -> None:
     assert ok("is_runner's importance share rose to {feature_share.top2} from {feature_share_before.top2}.")
     assert not ok("is_runner's importance share rose to {feature_share.top2} from {feature_share_before.top3}.")
     assert not ok("is_runner's importance share rose to {feature_share.top2} from {feature_share.top1}.")
+
+
+def test_a_placeholder_label_is_no_scope_word() -> None:
+    """ "moved {model_auc.delta_7d} vs yesterday" prints "(change vs the 7-day mean)" after the
+    number; that label must not make the 7-day change pass as yesterday's."""
+    assert ok("The AUC moved {model_auc.delta_1d} vs yesterday.")
+    assert not ok("The AUC moved {model_auc.delta_7d} vs yesterday.")
+    assert ok("The AUC moved {model_auc.delta_7d} against its 7-day mean.")
+
+
+def test_acknowledged_no_model_is_a_claim() -> None:
+    e = MetricsSnapshot.model_validate_json(
+        (Path(__file__).parent / "data" / "redteam" / "round4" / "snapshot_e.json").read_text(encoding="utf-8")
+    )
+    assert not ok("Hamilton acknowledged no model today.", e)  # day E: acknowledged
+    assert ok("Hamilton acknowledged no model today.")  # day F: nothing exported

@@ -240,7 +240,9 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
             continues = unit_mentions and carry is not None
             if not mentions and carry is not None and (continues or _PRONOUN.search(text[c0:c1])):
                 mentions = [Mention(c0, c0, carry.metric_id, carry.family, carry.magnitude, elliptical=True)]
-            scope = scope_of(text[c0:c1])
+            # a placeholder's label ("(change vs the 7-day mean)") is no scope word of the sentence
+            said = _blank(text, labels, c0, c1)
+            scope = scope_of(said)
             bound = partitions(text, (c0, c1), c_toks, mentions, c_hits, lex, snapshot)
             each = respectively(text, (c0, c1), c_toks, mentions, c_hits, lex)
             prev_end, range_before = c0, ""
@@ -251,7 +253,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 before = cell(clause_text[prev_end - c0 : tok.start - c0], before=True)
                 after = cell(clause_text[tok.end - c0 : min(nxt, tok.end + 40) - c0])
                 after_raw = cell(text[tok.end : min(nxt, tok.end + 40)])
-                probe = roles_for(tok, before, after, text[c0:c1], "count", previous_day, after_raw)
+                probe = roles_for(tok, before, after, said, "count", previous_day, after_raw)
                 change = is_change(tok, before, after)
                 mention = _link(tok, mentions, clause_text, c0, "n" in probe.fields, label, carry, unit_of, change)
                 linked = mention
@@ -283,7 +285,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 metric = snapshot.metrics.get(mention.metric_id) if mention else None
                 metric_unit = metric.unit if metric else "count"
                 roles = roles_for(
-                    tok, before, after, text[c0:c1], metric_unit, previous_day, after_raw, text[prev_end : tok.start]
+                    tok, before, after, said, metric_unit, previous_day, after_raw, text[prev_end : tok.start]
                 )
                 if (
                     metric is not None
@@ -298,7 +300,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                 ):
                     # "20–200 target band", "| 0.655–0.727 |": both ends are the range's, read from
                     # the words around the whole range; a range with no words is an interval or a band.
-                    whole = roles_for(tok, range_before, after, text[c0:c1], metric_unit, previous_day, after_raw)
+                    whole = roles_for(tok, range_before, after, said, metric_unit, previous_day, after_raw)
                     roles = range_roles(first.roles, whole)
                     first.roles = roles
                     mention = first.mention if first.mention is not None else mention
@@ -325,7 +327,7 @@ def find_claims(text: str, snapshot: MetricsSnapshot, spans: Sequence[RenderedSp
                         hint=sign_hint(text[max(c0, tok.start - 25) : tok.start], after),
                         negative_ok=negative_word(text[c0:c1]) or bool(mention and mention.magnitude),
                         placeholder=span,
-                        context=(before, after, text[c0:c1], previous_day, after_raw, text[prev_end : tok.start]),
+                        context=(before, after, said, previous_day, after_raw, text[prev_end : tok.start]),
                         blanked=clause_text,
                         requalified=requalified or tok.start in each or tok.start in bound,
                         anchor=mention.start if mention is not None and mention.end > mention.start else None,

@@ -51,6 +51,7 @@ _HANDOFF: list[tuple[str, str]] = [
     ("acknowledged", r"(?:hamilton\s+)?(?:has\s+|had\s+)?(?:loaded\s+and\s+)?acknowledged\s+" + _SUBJECT + r"|"
                      r"(?:was|were|has\s+been|have\s+been)\s+(?:loaded\s+and\s+)?acknowledged|"
                      r"exported\s+and\s+acknowledged"),
+    ("not_acknowledged", r"acknowledged\s+(?:no|none\s+of\s+the|zero)\s+(?:new\s+)?(?:models?|exports?)"),
     ("not_exported", r"(?:was|were|is|are|has|have)\s+(?:not|n't)\s+(?:yet\s+)?(?:been\s+)?exported|never\s+exported|"
                      r"nothing\s+(?:was\s+)?exported|no\s+(?:model\s+)?(?:was\s+)?exported|none\s+(?:was|were)\s+exported"),
     ("exported", r"(?:was|were|has\s+been|have\s+been)\s+exported|exported\s+to\s+hamilton"),
@@ -94,9 +95,9 @@ def find_standing_words(text: str, start: int = 0, end: int | None = None) -> li
             )
             if criterion == "awaiting" and re.search(r"\d", text[clause_start:clause_end]):
                 continue  # "0 exports are pending acknowledgement": the count says it (exports_pending)
-            negated = criterion == "not_exported"
-            if criterion != "not_exported" and _NONE_OF.search(before):
+            negated = criterion in ("not_exported", "not_acknowledged")
+            if not negated and _NONE_OF.search(before):
                 negated = True  # "no export is awaiting acknowledgement", "none was acknowledged"
-            key = "exported" if criterion == "not_exported" else criterion
+            key = criterion.removeprefix("not_")
             out.append(DirectionWord(m.group(0), m.start(), m.end(), "readiness_check", negated, key))
     return sorted(out, key=lambda w: w.start)
