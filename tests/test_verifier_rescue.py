@@ -160,3 +160,10 @@ def test_acknowledged_no_model_is_a_claim() -> None:
     )
     assert not ok("Hamilton acknowledged no model today.", e)  # day E: acknowledged
     assert ok("Hamilton acknowledged no model today.")  # day F: nothing exported
+
+
+def test_a_placeholder_label_names_no_metric() -> None:
+    """The label printed after a placeholder of another gate ("(winners blocked, regime
+    gate)") must not make the sentence's gate read as that gate."""
+    assert ok("The regime gate blocked {gate_blocked_winners_share.regime_gate} of the day's winners.")
+    assert not ok("The meta-label gate blocked {gate_blocked_winners_share.regime_gate} of the day's winners.")
