@@ -21,18 +21,28 @@ Example::
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from huracan.events import future_cutoff
 
-__all__ = ["ENGINE_DAY_SQL", "engine_days", "last_data_day", "report_day"]
+__all__ = ["ENGINE_DAY_SQL", "LOOKBACK_SPANS", "engine_days", "last_data_day", "report_day"]
 
 #: The last day with Engine signals or outcomes, not after the bound (``?`` twice).
 ENGINE_DAY_SQL = """SELECT max(d) AS d FROM (
   SELECT max(day) AS d FROM v_signal WHERE source = 'engine' AND day <= CAST(? AS DATE)
   UNION ALL
   SELECT max(day) AS d FROM v_shadow_outcome WHERE source = 'engine' AND day <= CAST(? AS DATE))"""
+
+#: The same, for the days ``?..?`` only (``?`` four times): the archive reads just those partitions.
+_SPAN_SQL = """SELECT max(d) AS d FROM (
+  SELECT max(day) AS d FROM v_signal WHERE source = 'engine' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
+  UNION ALL
+  SELECT max(day) AS d FROM v_shadow_outcome WHERE source = 'engine' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE))"""
+
+#: How far back each step looks, newest days first: the hot tier's week, a month, a year;
+#: then everything older in one query.
+LOOKBACK_SPANS = (8, 31, 366)
 
 _DAYS_SQL = """SELECT DISTINCT day FROM (
   SELECT day FROM v_signal WHERE source = 'engine' AND day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)
@@ -58,7 +68,17 @@ def last_data_day(conn: Any, now: datetime | None = None) -> date | None:
     the daemon's remote reader. ``now`` is the clock the future bound is taken from.
     """
     bound = future_cutoff(now).date()
-    row = conn.execute(ENGINE_DAY_SQL, [bound, bound]).fetchone()
+    # Newest days first, stopping at the first that holds Engine data: the max over disjoint
+    # spans taken newest-first is the max over all of them (ENGINE_DAY_SQL), while the
+    # archive reads one partition per day looked at (a GET per file on S3), not a year's.
+    hi = bound
+    for span in LOOKBACK_SPANS:
+        lo = hi - timedelta(days=span - 1)
+        row = conn.execute(_SPAN_SQL, [lo, hi, lo, hi]).fetchone()
+        if row and (found := _as_date(row[0])) is not None:
+            return found
+        hi = lo - timedelta(days=1)
+    row = conn.execute(ENGINE_DAY_SQL, [hi, hi]).fetchone()
     return _as_date(row[0]) if row else None
 
 
