@@ -385,9 +385,14 @@ def _formats(snap: MetricsSnapshot, cfg: Settings) -> dict[str, str]:
         # the AUC fell, beyond noise
         (-0.0412, -0.0731, -0.0093, "is -0.041 (95 % interval -0.073 to -0.009: beyond noise, against the new model)."),
         # it rose, beyond noise
-        (0.0123, 0.0041, 0.0205, "is +0.012 (95 % interval 0.004 to 0.021: beyond noise, in the new model's favour)."),
+        (
+            0.0123,
+            0.0041,
+            0.0205,
+            "is +0.012 (95 % interval +0.004 to +0.021: beyond noise, in the new model's favour).",
+        ),
         # it rose within noise: the sign is printed, the verdict says noise
-        (0.0123, -0.0040, 0.0286, "is +0.012 (95 % interval -0.004 to 0.029: not beyond noise)."),
+        (0.0123, -0.0040, 0.0286, "is +0.012 (95 % interval -0.004 to +0.029: not beyond noise)."),
     ],
 )
 def test_the_auc_change_is_one_signed_sentence_in_every_format(

@@ -87,6 +87,11 @@ def _moves(m: MetricValue, scopes: list[str], subject: str, only_significant: bo
     return f"{subject} is {{{m.id}}}: " + ", and ".join(_change(m, sc) for sc in said) + "."
 
 
+def _interval(m: MetricValue) -> str:
+    """``-0.004 to +0.028``: a change's 95 % interval, each end signed like the change."""
+    return f"{plus(m, 'low')}{{{m.id}.low}} to {plus(m, 'high')}{{{m.id}.high}}"
+
+
 #: The AUC change's verdict (:func:`~huracan.analytics.wording.learning_verdict`, the one
 #: wording of the verdict, learning summary and models diff), said after its interval and
 #: without a direction word: the printed sign says which way, the interval whether it counts.
@@ -110,8 +115,7 @@ def _auc_change(s: MetricsSnapshot, ch: MetricValue) -> dict[str, Any]:
         text = "The AUC change vs the previous training is "
     text += f"{plus(ch)}{{model_auc_change}}"
     if ch.interval is not None:
-        # Bounds unsigned when positive: "+{high}" after "to" is not read as the interval's end.
-        text += f" (95 % interval {{model_auc_change.low}} to {{model_auc_change.high}}: {_VERDICT[word]})."
+        text += f" (95 % interval {_interval(ch)}: {_VERDICT[word]})."
     else:
         text += ", with no interval to judge it by: not judged."
     return _line("model", text, ids, verdict=word)
@@ -213,7 +217,7 @@ def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
         text = (
             f"Trades in the {_ident(regime)} regime {_MOVED[k]}. Their change in the regime's average return "
             f"against the 7 days before, the {_RANK[k]} move, is {plus(m)}{{{mid}}} "
-            f"(95 % interval {{{mid}.low}} to {{{mid}.high}}: {'beyond noise' if beyond else 'not beyond noise'})."
+            f"(95 % interval {_interval(m)}: {'beyond noise' if beyond else 'not beyond noise'})."
         )
         ids = [mid]
         day = s.get(f"regime_return_change_1d.top{k}")
@@ -226,7 +230,7 @@ def _regimes(s: MetricsSnapshot, names: list[str]) -> list[dict[str, Any]]:
                 said = (
                     "beyond noise" if interval_significance(day.interval.low, day.interval.high) else "not beyond noise"
                 )
-                text += f" (95 % interval {{{day.id}.low}} to {{{day.id}.high}}: {said})."
+                text += f" (95 % interval {_interval(day)}: {said})."
             else:
                 text += ", not judged."
             ids.append(day.id)
