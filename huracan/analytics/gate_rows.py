@@ -13,6 +13,7 @@ snapshot at 10× the trading volume cost 6.5× the CPU, 71 % of it here).
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ FROM g JOIN s USING (signal_id) LEFT JOIN o USING (signal_id)
 #: Day numbers count from here (``day_n`` in :data:`FRAME_SQL`).
 EPOCH = date(1970, 1, 1)
 _TEXT = frozenset({"gate", "mode", "direction"})
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ def _columns(cur: Any, text: frozenset[str]) -> dict[str, Any]:
     column as ``(sorted names + [None], codes)``. Arrow when the connection offers it (a local
     DuckDB cursor, the daemon's proxy); rows for anything keeping only the minimal contract."""
     if hasattr(cur, "to_arrow_table"):
-        with warnings.catch_warnings():
-            # DuckDB notes the copy a DB-API cursor makes; the contract allows only this call.
+        # DuckDB notes the copy a DB-API cursor makes; the contract allows only this call.
+        # catch_warnings swaps process-wide state: one thread at a time (jobs run in threads).
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
             table = cur.to_arrow_table()
         return {n: _arrow_column(c, n in text) for n, c in zip(table.column_names, table.columns, strict=True)}
